@@ -1,0 +1,428 @@
+//! Configuration: every environment variable of wwebjs-api, with its exact default and parsing,
+//! plus wa-gateway's own extensions. Parsed once at start; a bad value stops the daemon with a
+//! message naming the variable.
+//!
+//! wwebjs-api parses its variables with three idioms, kept here so that a `.env` written for it
+//! means the same thing to us:
+//! - [`flag_default_false`]: `(X || '').toLowerCase() === 'true'`
+//! - [`flag_with_default`]: unset/empty gives the default, anything else is `== 'true'`
+//! - [`int_or_default`]: `parseInt(X) || default` (leading digits; `0`/garbage gives the default)
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A configuration error that names the offending variable.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub variable: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// How the WhatsApp Web page itself is cached (wwebjs `webVersionCache`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebVersionCache {
+    None,
+    Local,
+    Remote,
+}
+
+/// Log output format (`LOG_FORMAT`, ours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The whole configuration. Field docs name the variable each comes from.
+#[derive(Clone)]
+pub struct Config {
+    /// `PORT` (3000). 0 picks a free port (tests).
+    pub port: u16,
+    /// `SESSIONS_PATH` (./sessions): profile dirs `session-<id>` live here.
+    pub sessions_path: PathBuf,
+    /// `API_KEY`: empty or unset disables authentication, as in wwebjs-api.
+    pub api_key: Option<String>,
+    /// `BASE_WEBHOOK_URL`.
+    pub base_webhook_url: Option<String>,
+    /// `ENABLE_WEBHOOK` (true).
+    pub enable_webhook: bool,
+    /// `ENABLE_WEBSOCKET` (false).
+    pub enable_websocket: bool,
+    /// `DISABLED_CALLBACKS`: `|`-separated exact event names.
+    pub disabled_callbacks: Vec<String>,
+    /// `MAX_ATTACHMENT_SIZE` (10_000_000): body limit is this + 1 MB; `media` events below it.
+    pub max_attachment_size: u64,
+    /// `SET_MESSAGES_AS_SEEN` (false).
+    pub set_messages_as_seen: bool,
+    /// `ENABLE_SWAGGER_ENDPOINT` (false).
+    pub enable_swagger: bool,
+    /// `ENABLE_WEB_UI` (false).
+    pub enable_web_ui: bool,
+    /// `ENABLE_LOCAL_CALLBACK_EXAMPLE` (false).
+    pub enable_local_callback_example: bool,
+    /// `WEB_VERSION`: pins the WhatsApp Web version when a cache is configured.
+    pub web_version: Option<String>,
+    /// `WEB_VERSION_CACHE_TYPE` (none): only meaningful with `WEB_VERSION`.
+    pub web_version_cache: WebVersionCache,
+    /// `RATE_LIMIT_MAX` (1000) requests per `RATE_LIMIT_WINDOW_MS` (1000) per client IP.
+    pub rate_limit_max: u32,
+    pub rate_limit_window: Duration,
+    /// `RECOVER_SESSIONS` (false): restart a session whose browser or page died.
+    pub recover_sessions: bool,
+    /// `CHROME_BIN` (/usr/bin/chromium when unset).
+    pub chrome_bin: Option<PathBuf>,
+    /// `HEADLESS` (true).
+    pub headless: bool,
+    /// `RELEASE_BROWSER_LOCK` (true): remove a stale `SingletonLock` before launching.
+    pub release_browser_lock: bool,
+    /// `LOG_LEVEL` (info).
+    pub log_level: String,
+    /// `AUTO_START_SESSIONS` (true): restore every `session-*` folder at boot.
+    pub auto_start_sessions: bool,
+    /// `BASE_PATH` (/), normalised to "" for the root or "/x/y" without a trailing slash.
+    pub base_path: String,
+    /// `TRUST_PROXY` (false): take the client IP from `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// `PROXY_URL`, `PROXY_USERNAME`, `PROXY_PASSWORD`.
+    pub proxy_url: Option<String>,
+    pub proxy_username: Option<String>,
+    pub proxy_password: Option<String>,
+    /// `ALLOWED_ORIGINS`: comma-separated; unset means `*`.
+    pub allowed_origins: Option<Vec<String>>,
+    /// `<ID>_WEBHOOK_URL` overrides, keyed by the upper-cased session id.
+    pub session_webhook_urls: HashMap<String, String>,
+    /// `WHATSAPP_WEB_URL` (https://web.whatsapp.com/), ours: where the browser goes.
+    pub whatsapp_web_url: String,
+    /// `LOG_FORMAT` (text|json), ours.
+    pub log_format: LogFormat,
+    /// `WEBHOOK_TIMEOUT_MS` (10000), ours: per delivery attempt.
+    pub webhook_timeout: Duration,
+    /// `WEBHOOK_MAX_RETRIES` (10), ours: attempts after the first, with backoff.
+    pub webhook_max_retries: u32,
+    /// `SHUTDOWN_TIMEOUT_MS` (10000), ours: deadline to flush webhooks at shutdown.
+    pub shutdown_timeout: Duration,
+    /// `MEDIA_FETCH_ALLOW_PRIVATE` (false), ours: let MessageMediaFromURL reach private addresses.
+    pub media_fetch_allow_private: bool,
+    /// `MEDIA_FETCH_TIMEOUT_MS` (15000), ours.
+    pub media_fetch_timeout: Duration,
+    /// `SESSION_START_CONCURRENCY` (2), ours: sessions restored at once at boot.
+    pub session_start_concurrency: usize,
+    /// `RECOVER_MAX_ATTEMPTS` (5), ours: recovery attempts before giving up on a session.
+    pub recover_max_attempts: u32,
+}
+
+impl fmt::Debug for Config {
+    // Hand-written so the API key and proxy password never reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("port", &self.port)
+            .field("sessions_path", &self.sessions_path)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .field("base_webhook_url", &self.base_webhook_url)
+            .field("enable_webhook", &self.enable_webhook)
+            .field("enable_websocket", &self.enable_websocket)
+            .field("base_path", &self.base_path)
+            .field("whatsapp_web_url", &self.whatsapp_web_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `(X || '').toLowerCase() === 'true'`
+fn flag_default_false(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `X ? X.toLowerCase() === 'true' : default`
+fn flag_with_default(value: Option<&str>, default: bool) -> bool {
+    match value {
+        Some(v) if !v.is_empty() => v.eq_ignore_ascii_case("true"),
+        _ => default,
+    }
+}
+
+/// `parseInt(X) || default`: leading whitespace and sign allowed, then leading digits.
+fn int_or_default(value: Option<&str>, default: i64) -> i64 {
+    let Some(v) = value else { return default };
+    let v = v.trim_start();
+    let (sign, digits) = match v.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, v.strip_prefix('+').unwrap_or(v)),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    match digits[..end].parse::<i64>() {
+        Ok(0) | Err(_) => default,
+        Ok(n) => sign * n,
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// Normalise `BASE_PATH` to "" (root) or "/a/b" without a trailing slash.
+fn normalise_base_path(raw: Option<&str>) -> Result<String, ConfigError> {
+    let raw = raw.unwrap_or("").trim();
+    let trimmed = raw.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let path = if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    };
+    if path.contains(['?', '#', ' ']) {
+        return Err(ConfigError {
+            variable: "BASE_PATH".into(),
+            message: format!("{raw:?} is not a URL path"),
+        });
+    }
+    Ok(path)
+}
+
+impl Config {
+    /// Reads `.env` (or `ENV_PATH`) like dotenv (never overriding the real environment), then
+    /// the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env_path = std::env::var("ENV_PATH").unwrap_or_else(|_| ".env".into());
+        // A missing .env is normal; a malformed one is worth stopping for.
+        match dotenvy::from_path(&env_path) {
+            Ok(()) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    variable: "ENV_PATH".into(),
+                    message: format!("{env_path}: {e}"),
+                });
+            }
+        }
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_map(&vars)
+    }
+
+    /// Builds the configuration from a map of variables (the environment, or a test's map).
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(String::as_str);
+        let bad = |variable: &str, message: String| ConfigError {
+            variable: variable.into(),
+            message,
+        };
+
+        let port = match get("PORT").filter(|v| !v.is_empty()) {
+            None => 3000,
+            Some(v) => v
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| bad("PORT", format!("{v:?} is not a port number (0-65535)")))?,
+        };
+        let web_version_cache = match get("WEB_VERSION_CACHE_TYPE")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("") | Some("none") => WebVersionCache::None,
+            Some("local") => WebVersionCache::Local,
+            Some("remote") => WebVersionCache::Remote,
+            Some(other) => {
+                return Err(bad(
+                    "WEB_VERSION_CACHE_TYPE",
+                    format!("{other:?} is not one of none, local, remote"),
+                ));
+            }
+        };
+        let log_format = match get("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("") | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "LOG_FORMAT",
+                    format!("{other:?} is not one of text, json"),
+                ));
+            }
+        };
+        let whatsapp_web_url = non_empty(get("WHATSAPP_WEB_URL"))
+            .unwrap_or_else(|| "https://web.whatsapp.com/".into());
+        if !(whatsapp_web_url.starts_with("http://") || whatsapp_web_url.starts_with("https://")) {
+            return Err(bad(
+                "WHATSAPP_WEB_URL",
+                format!("{whatsapp_web_url:?} is not an http(s) URL"),
+            ));
+        }
+        let millis = |name: &str, default: i64| {
+            Duration::from_millis(int_or_default(get(name), default).max(1) as u64)
+        };
+        let positive = |name: &str, default: i64| int_or_default(get(name), default).max(1);
+
+        let session_webhook_urls = vars
+            .iter()
+            .filter_map(|(k, v)| {
+                let id = k.strip_suffix("_WEBHOOK_URL")?;
+                (id != "BASE" && !id.is_empty() && !v.is_empty())
+                    .then(|| (id.to_owned(), v.clone()))
+            })
+            .collect();
+
+        Ok(Config {
+            port,
+            sessions_path: PathBuf::from(
+                non_empty(get("SESSIONS_PATH")).unwrap_or_else(|| "./sessions".into()),
+            ),
+            api_key: non_empty(get("API_KEY")),
+            base_webhook_url: non_empty(get("BASE_WEBHOOK_URL")).map(|u| u.trim().to_owned()),
+            enable_webhook: flag_with_default(get("ENABLE_WEBHOOK"), true),
+            enable_websocket: flag_with_default(get("ENABLE_WEBSOCKET"), false),
+            disabled_callbacks: get("DISABLED_CALLBACKS")
+                .filter(|v| !v.is_empty())
+                .map(|v| v.split('|').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            max_attachment_size: positive("MAX_ATTACHMENT_SIZE", 10_000_000) as u64,
+            set_messages_as_seen: flag_default_false(get("SET_MESSAGES_AS_SEEN")),
+            enable_swagger: flag_default_false(get("ENABLE_SWAGGER_ENDPOINT")),
+            enable_web_ui: flag_default_false(get("ENABLE_WEB_UI")),
+            enable_local_callback_example: flag_default_false(get("ENABLE_LOCAL_CALLBACK_EXAMPLE")),
+            web_version: non_empty(get("WEB_VERSION")),
+            web_version_cache,
+            rate_limit_max: positive("RATE_LIMIT_MAX", 1000).min(u32::MAX as i64) as u32,
+            rate_limit_window: millis("RATE_LIMIT_WINDOW_MS", 1000),
+            recover_sessions: flag_default_false(get("RECOVER_SESSIONS")),
+            chrome_bin: non_empty(get("CHROME_BIN")).map(PathBuf::from),
+            headless: flag_with_default(get("HEADLESS"), true),
+            release_browser_lock: flag_with_default(get("RELEASE_BROWSER_LOCK"), true),
+            log_level: non_empty(get("LOG_LEVEL")).unwrap_or_else(|| "info".into()),
+            auto_start_sessions: flag_with_default(get("AUTO_START_SESSIONS"), true),
+            base_path: normalise_base_path(get("BASE_PATH"))?,
+            trust_proxy: flag_with_default(get("TRUST_PROXY"), false),
+            proxy_url: non_empty(get("PROXY_URL")),
+            proxy_username: get("PROXY_USERNAME").map(str::to_owned),
+            proxy_password: get("PROXY_PASSWORD").map(str::to_owned),
+            allowed_origins: non_empty(get("ALLOWED_ORIGINS"))
+                .map(|v| v.split(',').map(str::to_owned).collect()),
+            session_webhook_urls,
+            whatsapp_web_url,
+            log_format,
+            webhook_timeout: millis("WEBHOOK_TIMEOUT_MS", 10_000),
+            webhook_max_retries: int_or_default(get("WEBHOOK_MAX_RETRIES"), 10).max(0) as u32,
+            shutdown_timeout: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
+            media_fetch_allow_private: flag_default_false(get("MEDIA_FETCH_ALLOW_PRIVATE")),
+            media_fetch_timeout: millis("MEDIA_FETCH_TIMEOUT_MS", 15_000),
+            session_start_concurrency: positive("SESSION_START_CONCURRENCY", 2) as usize,
+            recover_max_attempts: positive("RECOVER_MAX_ATTEMPTS", 5) as u32,
+        })
+    }
+
+    /// The webhook URL of a session: `<ID>_WEBHOOK_URL`, else `BASE_WEBHOOK_URL`.
+    pub fn webhook_url_for(&self, session_id: &str) -> Option<String> {
+        if !self.enable_webhook {
+            return None;
+        }
+        self.session_webhook_urls
+            .get(&session_id.to_uppercase())
+            .cloned()
+            .or_else(|| self.base_webhook_url.clone())
+    }
+
+    /// Whether an event (by wwebjs-api dataType name) is enabled.
+    pub fn callback_enabled(&self, event: &str) -> bool {
+        !self.disabled_callbacks.iter().any(|d| d == event)
+    }
+
+    /// Chromium executable.
+    pub fn chrome_path(&self) -> PathBuf {
+        self.chrome_bin
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+    }
+
+    /// Request body limit: `MAX_ATTACHMENT_SIZE` + 1 MB, as wwebjs-api.
+    pub fn body_limit(&self) -> usize {
+        (self.max_attachment_size + 1_000_000) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_map(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn defaults_match_wwebjs_api() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.port, 3000);
+        assert!(c.enable_webhook && !c.enable_websocket && c.auto_start_sessions && c.headless);
+        assert!(c.release_browser_lock && !c.recover_sessions && !c.trust_proxy);
+        assert_eq!(c.max_attachment_size, 10_000_000);
+        assert_eq!(c.rate_limit_max, 1000);
+        assert_eq!(c.base_path, "");
+        assert_eq!(c.whatsapp_web_url, "https://web.whatsapp.com/");
+        assert_eq!(c.api_key, None);
+    }
+
+    #[test]
+    fn parsing_idioms_follow_wwebjs_api() {
+        let c = config(&[
+            ("ENABLE_WEBHOOK", "yes"),
+            ("ENABLE_WEB_UI", "TRUE"),
+            ("MAX_ATTACHMENT_SIZE", "5MB"),
+            ("RATE_LIMIT_MAX", "0"),
+            ("BASE_PATH", "api/v1/"),
+            ("DISABLED_CALLBACKS", "message_ack|unread_count"),
+            ("DEMO_WEBHOOK_URL", "http://x/hook"),
+            ("BASE_WEBHOOK_URL", "http://base/ "),
+        ])
+        .unwrap();
+        assert!(!c.enable_webhook, "any value but true is false");
+        assert!(c.enable_web_ui);
+        assert_eq!(c.max_attachment_size, 5, "parseInt takes leading digits");
+        assert_eq!(c.rate_limit_max, 1000, "0 falls back to the default");
+        assert_eq!(c.base_path, "/api/v1");
+        assert!(!c.callback_enabled("unread_count") && c.callback_enabled("message"));
+        let c = Config {
+            enable_webhook: true,
+            ..c
+        };
+        assert_eq!(c.webhook_url_for("demo").as_deref(), Some("http://x/hook"));
+        assert_eq!(c.webhook_url_for("other").as_deref(), Some("http://base/"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(config(&[("PORT", "abc")]).unwrap_err().variable, "PORT");
+        assert_eq!(
+            config(&[("WEB_VERSION_CACHE_TYPE", "disk")])
+                .unwrap_err()
+                .variable,
+            "WEB_VERSION_CACHE_TYPE"
+        );
+        assert_eq!(
+            config(&[("WHATSAPP_WEB_URL", "ftp://x")])
+                .unwrap_err()
+                .variable,
+            "WHATSAPP_WEB_URL"
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let c = config(&[("API_KEY", "super-secret")]).unwrap();
+        assert!(!format!("{c:?}").contains("super-secret"));
+    }
+}

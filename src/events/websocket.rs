@@ -1,0 +1,45 @@
+//! WebSocket fan-out: one broadcast channel per session; `/ws/{sessionId}` subscribers get every
+//! event of that session as a JSON text frame identical to the webhook body.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use tokio::sync::broadcast;
+
+use super::Event;
+
+/// Frames buffered per subscriber; a subscriber that falls further behind is told it lagged.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// Per-session broadcast channels.
+#[derive(Default)]
+pub struct WebSocketHub {
+    channels: DashMap<String, broadcast::Sender<Arc<str>>>,
+}
+
+impl WebSocketHub {
+    /// Subscribes to a session's events (the channel is created on first use).
+    pub fn subscribe(&self, session_id: &str) -> broadcast::Receiver<Arc<str>> {
+        self.channels
+            .entry(session_id.to_owned())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+
+    /// Sends an event to the session's subscribers, if any.
+    pub fn send(&self, event: &Event) {
+        if let Some(channel) = self.channels.get(&event.session_id) {
+            if channel.receiver_count() > 0 {
+                let frame: Arc<str> = serde_json::to_string(event)
+                    .expect("events serialise")
+                    .into();
+                let _ = channel.send(frame);
+            }
+        }
+    }
+
+    /// Disconnects every subscriber of a session.
+    pub fn close(&self, session_id: &str) {
+        self.channels.remove(session_id);
+    }
+}

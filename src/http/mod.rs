@@ -1,0 +1,151 @@
+//! HTTP: the axum router mounted under BASE_PATH, its layers, and the handlers per module.
+//! Knows nothing of CDP: handlers validate their input and call the session's bridge.
+//!
+//! Layers, outermost first: request id + trace, CORS, body limit, API key (all but /ping, the
+//! docs, the dashboard and the WebSocket, which checks the key itself), rate limit per client IP.
+
+mod auth;
+mod dashboard;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod openapi;
+mod ratelimit;
+mod session;
+mod ws;
+
+pub mod channel;
+pub mod chat;
+pub mod client;
+pub mod contact;
+pub mod group_chat;
+pub mod message;
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Config;
+use crate::events::EventBus;
+use crate::session::SessionManager;
+use error::ApiError;
+
+/// The state every handler gets.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+pub struct App {
+    /// Parsed configuration.
+    pub config: Arc<Config>,
+    /// The sessions.
+    pub sessions: Arc<SessionManager>,
+    /// Event fan-out (webhooks, WebSockets).
+    pub bus: Arc<EventBus>,
+}
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The API routes (the 149 operations and /ping) with their OpenAPI description.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base_document())
+        .merge(health::routes())
+        .merge(session::routes())
+        .merge(client::routes())
+        .merge(chat::routes())
+        .merge(group_chat::routes())
+        .merge(message::routes())
+        .merge(contact::routes())
+        .merge(channel::routes())
+}
+
+/// The whole application router, mounted under BASE_PATH.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let (mut api, spec) = api_routes().split_for_parts();
+    if config.enable_local_callback_example {
+        api = api.merge(health::local_callback_route());
+    }
+
+    // The key is checked before the rate limit, so unauthenticated calls use no quota.
+    let mut app = api
+        .route_layer(ratelimit::layer(&config))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ))
+        // The WebSocket checks the key itself: browsers cannot set headers on it.
+        .merge(ws::routes())
+        // Outside the API-key guard, as in wwebjs-api.
+        .merge(health::ping_route());
+    if config.enable_swagger {
+        app = app.merge(openapi::swagger_ui(spec));
+    }
+    if config.enable_web_ui {
+        app = app.merge(dashboard::routes());
+    }
+    let app = app
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(config.body_limit()))
+        .layer(cors_layer(&config))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(HeaderName::from_static("x-request-id"), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+                }))
+                .layer(PropagateRequestIdLayer::new(HeaderName::from_static("x-request-id"))),
+        )
+        .with_state(state);
+
+    if config.base_path.is_empty() {
+        app
+    } else {
+        Router::new()
+            .nest(&config.base_path, app)
+            .fallback(not_found)
+    }
+}
+
+/// Unknown paths get a JSON 404 (wwebjs-api answers Express's HTML page).
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("Cannot {method} {}", uri.path()),
+    )
+}
+
+/// CORS as wwebjs-api: `*` with credentials by default (the origin is mirrored, since browsers
+/// refuse a literal `*` with credentials), or only the origins listed in ALLOWED_ORIGINS.
+fn cors_layer(config: &Config) -> CorsLayer {
+    let origins = match &config.allowed_origins {
+        None => AllowOrigin::mirror_request(),
+        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::PATCH,
+            Method::POST,
+            Method::DELETE,
+        ])
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+}

@@ -1,0 +1,71 @@
+//! `GET {BASE_PATH}/ws/{sessionId}`: a WebSocket that receives every event of the session as the
+//! JSON text frame a webhook would get. The API key, when set, comes as an `x-api-key` header or
+//! an `apiKey` query parameter (browsers cannot set headers on a WebSocket).
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::AppState;
+use super::auth::key_accepted;
+use super::error::ApiError;
+use super::extract::SessionPath;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/ws/{sessionId}", get(subscribe))
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    if !state.config.enable_websocket {
+        return Err(ApiError::not_found(
+            "WebSocket is disabled (ENABLE_WEBSOCKET)",
+        ));
+    }
+    let given = headers
+        .get("x-api-key")
+        .map(|v| v.as_bytes())
+        .or(query.get("apiKey").map(|k| k.as_bytes()));
+    if !key_accepted(state.config.api_key.as_deref(), given) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Invalid API key"));
+    }
+    let events = state.bus.sockets().subscribe(id.as_str());
+    Ok(upgrade.on_upgrade(move |socket| forward(socket, events)))
+}
+
+/// Forwards events until the client leaves or the session's channel closes. Client frames are
+/// ignored (pings are answered by the protocol layer).
+async fn forward(
+    mut socket: WebSocket,
+    mut events: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
+) {
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(frame) => {
+                    if socket.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "WebSocket subscriber lagged behind"),
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}

@@ -1,0 +1,99 @@
+//! wa-gateway: a REST, webhook and WebSocket gateway over WhatsApp Web, compatible with
+//! wwebjs-api.
+//!
+//! - [`config`]: every environment variable, parsed once.
+//! - [`http`]: the axum router under BASE_PATH (auth, rate limit, the 149 operations, docs,
+//!   dashboard, WebSocket). Knows nothing of CDP.
+//! - [`session`]: one headless Chromium per WhatsApp session, driven over CDP, with the
+//!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
+//! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
+//!
+//! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
+
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod session;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use config::Config;
+use events::EventBus;
+use http::{App, AppState};
+use session::SessionManager;
+
+/// A bound, not yet serving, daemon.
+pub struct Gateway {
+    state: AppState,
+    listener: TcpListener,
+}
+
+impl Gateway {
+    /// Builds the app and binds its port (0 picks a free one).
+    pub async fn bind(config: Config) -> std::io::Result<Self> {
+        let config = Arc::new(config);
+        let bus = Arc::new(EventBus::new(config.clone()));
+        let sessions = SessionManager::new(config.clone(), bus.clone());
+        let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
+        Ok(Gateway {
+            state: AppState(Arc::new(App {
+                config,
+                sessions,
+                bus,
+            })),
+            listener,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, closes every browser (waiting
+    /// for the processes) and flushes pending webhooks within SHUTDOWN_TIMEOUT_MS.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state;
+        let config = state.config.clone();
+        if config.auto_start_sessions {
+            state.sessions.restore_all();
+        }
+        let app = http::router(state.clone());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let mut stop_rx = stop_rx;
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        });
+        let mut server = tokio::spawn(async move { server.await });
+        tokio::select! {
+            result = &mut server => return result.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            _ = shutdown => {}
+        }
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+        // WebSocket subscribers would hold the graceful shutdown open forever.
+        for id in state.sessions.ids() {
+            state.bus.close_session(&id);
+        }
+        let grace = config.shutdown_timeout;
+        let (_, _) = tokio::join!(
+            async { tokio::time::timeout(grace, &mut server).await },
+            state.sessions.shutdown(),
+        );
+        state.bus.flush(grace).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

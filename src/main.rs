@@ -1,0 +1,78 @@
+//! The wa-gateway daemon: configuration, logging, then serve until SIGTERM or SIGINT.
+//! `wa-gateway healthcheck` checks a running daemon's /ping (for container health checks).
+
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+use wa_gateway::Gateway;
+use wa_gateway::config::{Config, LogFormat};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("wa-gateway: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        return healthcheck(&config).await;
+    }
+    init_logging(&config);
+    if config.enable_webhook && config.base_webhook_url.is_none() {
+        tracing::error!(
+            "BASE_WEBHOOK_URL environment variable is not set. Exiting... (or set ENABLE_WEBHOOK=false)"
+        );
+        return ExitCode::FAILURE;
+    }
+    let gateway = match Gateway::bind(config).await {
+        Ok(gateway) => gateway,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot bind the HTTP port (PORT)");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Ok(addr) = gateway.local_addr() {
+        tracing::info!("Server running on port {}", addr.port());
+        // A stable line for scripts and tests, whatever the log format.
+        println!("wa-gateway listening on http://{addr}");
+    }
+    match gateway.serve(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "server error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_new(format!("{},chromiumoxide=off", config.log_level))
+        .unwrap_or_else(|_| EnvFilter::new("info,chromiumoxide=off"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+async fn healthcheck(config: &Config) -> ExitCode {
+    let url = format!("http://127.0.0.1:{}{}/ping", config.port, config.base_path);
+    let ok = async { reqwest::get(&url).await.ok()?.error_for_status().ok() };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), ok).await {
+        Ok(Some(_)) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
