@@ -477,9 +477,9 @@
       if (text === 'CONNECTED') {
         showQrMessage('Connected \u2014 no QR code needed.', 'connected');
         loadClientInfo(selectedId);
-      } else if (was === 'CONNECTED') {
-        resetClientInfo('Available once the session is CONNECTED.');
-        pollQr();
+      } else {
+        if (was === 'CONNECTED') resetClientInfo('Available once the session is CONNECTED.');
+        if (was !== null) pollQr();
       }
     }
   }
