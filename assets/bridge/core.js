@@ -1,1 +1,166 @@
-// core
+// wa-gateway bridge, core: the call registry, the event channel to Rust, and the session
+// lifecycle (boot, QR, pairing, authenticated/ready, state changes, logout).
+//
+// Injected before WhatsApp Web's own scripts on every document. It only ever talks to WhatsApp
+// Web through its internal modules (window.require), the way whatsapp-web.js 1.34.7 does.
+(() => {
+  if (window.__wagw) return;
+  const settings = window.__wagwSettings || {};
+  const binding = settings.binding || '__wagwEmit';
+  const functions = new Map();
+
+  class GatewayError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const wagw = {
+    /** Registers a function Rust can call by name. */
+    register(name, fn) {
+      functions.set(name, fn);
+    },
+    /** An error that becomes an HTTP answer with this status and message. */
+    fail(status, message) {
+      return new GatewayError(status, message);
+    },
+    /** Reports an event to Rust: `type` is the wwebjs-api dataType. */
+    emit(type, data) {
+      try {
+        window[binding](JSON.stringify(data === undefined ? { type } : { type, data }));
+      } catch (err) {
+        console.error('wa-gateway: cannot report event', type, err);
+      }
+    },
+    /** Entry point for Rust: resolves to {ok: value} or {err: {status, message}}, never throws. */
+    async call(name, args) {
+      const fn = functions.get(name);
+      if (!fn) return { err: { status: 500, message: `Unknown bridge function ${name}` } };
+      try {
+        const value = await fn(args == null ? {} : args);
+        return { ok: value === undefined ? null : value };
+      } catch (err) {
+        const status = err instanceof GatewayError ? err.status : 500;
+        return { err: { status, message: String((err && err.message) || err) } };
+      }
+    },
+    /** A WhatsApp Web module by name (undefined when missing). */
+    mod(name) {
+      return window.require(name);
+    },
+    sleep,
+    /** Set once `ready` was raised in this document. */
+    ready: false,
+  };
+  window.__wagw = wagw;
+
+  const WAITING_STATES = ['OPENING', 'UNLAUNCHED', 'PAIRING'];
+  const NEEDS_AUTH_STATES = ['UNPAIRED', 'UNPAIRED_IDLE'];
+  // After ready, any other state means WhatsApp Web cannot go on as is (whatsapp-web.js).
+  const ACCEPTED_STATES = ['CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT'];
+  const LOGGED_OUT_FLAG = '__wagwLoggedOut';
+
+  async function qrString(ref) {
+    const auth = Object.assign(
+      {},
+      wagw.mod('WAWebCompanionRegClientUtils'),
+      wagw.mod('WAWebAdvSignatureApi'),
+      wagw.mod('WAWebUserPrefsInfoStore'),
+      wagw.mod('WAWebSignalStoreApi'),
+    );
+    const b64 = wagw.mod('WABase64').encodeB64;
+    const registration = await auth.waSignalStore.getRegistrationInfo();
+    const noise = await auth.waNoiseInfo.get();
+    const identityKey = b64(registration.identityKeyPair.pubKey);
+    const staticKey = b64(noise.staticKeyPair.pubKey);
+    const advSecret = wagw.mod('WAWebUserPrefsMultiDevice').getADVSecretKey();
+    return [ref, staticKey, identityKey, advSecret, auth.DEVICE_PLATFORM].join(',');
+  }
+
+  async function emitQr(ref) {
+    try {
+      wagw.emit('qr', { qr: await qrString(ref) });
+    } catch (err) {
+      console.error('wa-gateway: cannot build the QR', err);
+    }
+  }
+
+  function onSynced() {
+    wagw.emit('authenticated');
+    if (!wagw.ready) {
+      try {
+        wagw.attachEventListeners();
+      } catch (err) {
+        // Unlike whatsapp-web.js, say why instead of never becoming ready silently.
+        console.error('wa-gateway: event listeners failed', err);
+        wagw.emit('__log', String(err && err.stack || err));
+      }
+    }
+    wagw.ready = true;
+    wagw.emit('ready');
+  }
+
+  function onStateChange(state) {
+    wagw.emit('__state', { state });
+    if (!wagw.ready) return;
+    wagw.emit('change_state', { state });
+    if (!ACCEPTED_STATES.includes(state)) {
+      wagw.emit('disconnected', { reason: state });
+    }
+  }
+
+  async function boot() {
+    while (!(window.Debug && window.Debug.VERSION && typeof window.require === 'function')) {
+      await sleep(200);
+    }
+    if (location.search.includes('post_logout=1') || sessionStorage.getItem(LOGGED_OUT_FLAG)) {
+      sessionStorage.removeItem(LOGGED_OUT_FLAG);
+      wagw.emit('disconnected', { reason: 'LOGOUT' });
+    }
+    const Socket = wagw.mod('WAWebSocketModel').Socket;
+    const Conn = wagw.mod('WAWebConnModel').Conn;
+    const Cmd = wagw.mod('WAWebCmd').Cmd;
+    Socket.on('change:state', (_socket, state) => onStateChange(state));
+    wagw.emit('__state', { state: Socket.state });
+
+    if (WAITING_STATES.includes(Socket.state)) {
+      await new Promise((resolve) => {
+        const settled = (_socket, state) => {
+          if (!WAITING_STATES.includes(state)) {
+            Socket.off('change:state', settled);
+            resolve();
+          }
+        };
+        Socket.on('change:state', settled);
+      });
+    }
+    const needAuthentication = NEEDS_AUTH_STATES.includes(Socket.state);
+    if (needAuthentication) {
+      await emitQr(Conn.ref);
+      Conn.on('change:ref', (_conn, ref) => emitQr(ref));
+    }
+
+    let lastPercent = null;
+    Cmd.on('offline_progress_update_from_bridge', () => {
+      const handler = wagw.mod('WAWebOfflineHandler').OfflineMessageHandler;
+      const percent = handler.getOfflineDeliveryProgress();
+      if (percent !== lastPercent) {
+        lastPercent = percent;
+        wagw.emit('loading_screen', { percent, message: 'WhatsApp' });
+      }
+    });
+    const onLogout = () => sessionStorage.setItem(LOGGED_OUT_FLAG, '1');
+    Cmd.on('logout', onLogout);
+    Cmd.on('logout_from_bridge', onLogout);
+    Socket.on('change:hasSynced', onSynced);
+    wagw.emit('__auth', { needAuthentication });
+  }
+
+  boot().catch((err) => {
+    console.error('wa-gateway: boot failed', err);
+    wagw.emit('__log', String(err && err.stack || err));
+  });
+})();

@@ -11,6 +11,7 @@ pub mod extract;
 mod health;
 pub mod openapi;
 mod ratelimit;
+pub mod reply;
 mod session;
 mod ws;
 

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real daemon binary on port 0, real Chromium, the WhatsApp Web
+//! simulator, a real webhook receiver on loopback.
+
+mod support;
+
+mod http_edge;
+mod session_lifecycle;
