@@ -23,13 +23,13 @@ async fn bad_requests_get_their_documented_answers() {
     for key in [None, Some("wrong")] {
         let (status, body) = daemon.request("GET", "/session/getSessions", None, key).await;
         assert_eq!((status, body), (StatusCode::FORBIDDEN, forbidden.clone()));
-        let (status, _) = daemon.request("POST", "/client/getChatById/x", Some(json!({})), key).await;
+        let (status, _) = daemon.request("GET", "/client/getClassInfo/x", None, key).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 
     // Bad session names, including path-like ones.
     let unprocessable = json!({"success": false, "error": "Session should be alphanumerical or -"});
-    for id in ["ABCD1@", "a.b", "..%2F..%2Fetc", "%2E%2E"] {
+    for id in ["ABCD1@", "a.b", "..%2F..%2Fetc", "a%2Fb", "%2E%2E%2Fx"] {
         let (status, body) = daemon.get(&format!("/session/start/{id}")).await;
         assert_eq!((status, body), (StatusCode::UNPROCESSABLE_ENTITY, unprocessable.clone()), "{id}");
     }
@@ -46,7 +46,7 @@ async fn bad_requests_get_their_documented_answers() {
         let (_, body) = daemon.get(path).await;
         assert_eq!(body, json!({"success": false, "state": null, "message": "session_not_found"}), "{path}");
     }
-    let (status, body) = daemon.post("/client/getClassInfo/ghost", json!({})).await;
+    let (status, body) = daemon.get("/client/getClassInfo/ghost").await;
     assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"success": false, "error": "session_not_found"})));
     let (_, body) = daemon.get("/session/stop/ghost").await;
     assert_eq!(body["message"], "Session stopped successfully");
