@@ -59,7 +59,8 @@ RUN apt-get update \
       tini \
  && rm -rf /var/lib/apt/lists/*
 
-# An unprivileged user; Chromium runs as this user too.
+# An unprivileged user (uid/gid 10001); Chromium runs as this user too. A bind mount
+# on /app/sessions must be writable by uid 10001 (`chown -R 10001:10001 ./sessions`).
 RUN groupadd --system --gid 10001 wagw \
  && useradd --system --uid 10001 --gid wagw --home-dir /app --shell /usr/sbin/nologin wagw \
  && mkdir -p /app/sessions \
