@@ -312,7 +312,11 @@ impl Config {
             whatsapp_web_url,
             log_format,
             webhook_timeout: millis("WEBHOOK_TIMEOUT_MS", 10_000),
-            webhook_max_retries: int_or_default(get("WEBHOOK_MAX_RETRIES"), 10).max(0) as u32,
+            // Ours, so 0 means 0 (no retry) rather than wwebjs-api's "0 means default".
+            webhook_max_retries: match get("WEBHOOK_MAX_RETRIES").filter(|v| !v.trim().is_empty()) {
+                None => 10,
+                Some(v) => v.trim().parse::<u32>().map_err(|_| bad("WEBHOOK_MAX_RETRIES", format!("{v:?} is not a count")))?,
+            },
             shutdown_timeout: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
             media_fetch_allow_private: flag_default_false(get("MEDIA_FETCH_ALLOW_PRIVATE")),
             media_fetch_timeout: millis("MEDIA_FETCH_TIMEOUT_MS", 15_000),

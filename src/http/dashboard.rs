@@ -2,8 +2,8 @@
 
 use axum::Router;
 use axum::extract::OriginalUri;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
@@ -39,9 +39,10 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-/// `/dashboard` redirects to `/dashboard/` (relative links need the slash), keeping BASE_PATH.
-async fn to_slash(OriginalUri(uri): OriginalUri) -> Redirect {
-    Redirect::permanent(&format!("{}/", uri.path()))
+/// `/dashboard` answers 301 to `/dashboard/` (relative links need the slash), keeping BASE_PATH.
+async fn to_slash(OriginalUri(uri): OriginalUri) -> Response {
+    let location = format!("{}/", uri.path());
+    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
 }
 
 fn file(name: &str) -> Response {

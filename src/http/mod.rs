@@ -5,6 +5,7 @@
 //! docs, the dashboard and the WebSocket, which checks the key itself), rate limit per client IP.
 
 mod auth;
+pub mod bodies;
 mod dashboard;
 pub mod error;
 pub mod extract;

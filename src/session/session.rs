@@ -12,7 +12,9 @@ use chromiumoxide::Page;
 use chromiumoxide::browser::Browser;
 use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EventBindingCalled};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    AddBindingParams, EventBindingCalled, EventConsoleApiCalled, EventExceptionThrown,
+};
 use chromiumoxide::page::ScreenshotParams;
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -147,8 +149,34 @@ impl Session {
                 session.on_death(why);
             }
         });
-        self.tasks.lock().unwrap().extend([events, watchdog]);
+        let console = self.spawn_console_logger().await?;
+        self.tasks.lock().unwrap().extend([events, watchdog, console]);
         Ok(())
+    }
+
+    /// Page console output and uncaught exceptions, at debug level (LOG_LEVEL=debug).
+    async fn spawn_console_logger(&self) -> Result<JoinHandle<()>, String> {
+        let mut console = self.page.event_listener::<EventConsoleApiCalled>().await.map_err(|e| e.to_string())?;
+        let mut exceptions = self.page.event_listener::<EventExceptionThrown>().await.map_err(|e| e.to_string())?;
+        let id = self.id.clone();
+        Ok(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    Some(entry) = console.next() => {
+                        let text: Vec<String> = entry.args.iter().map(|a| {
+                            a.value.as_ref().map(|v| v.to_string()).or_else(|| a.description.clone()).unwrap_or_default()
+                        }).collect();
+                        tracing::debug!(session = %id, kind = ?entry.r#type, "page console: {}", text.join(" "));
+                    }
+                    Some(thrown) = exceptions.next() => {
+                        let details = &thrown.exception_details;
+                        let text = details.exception.as_ref().and_then(|e| e.description.clone()).unwrap_or_else(|| details.text.clone());
+                        tracing::debug!(session = %id, "page exception: {text}");
+                    }
+                    else => break,
+                }
+            }
+        }))
     }
 
     fn on_death(&self, why: &str) {
