@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit and end-to-end tests (real daemon, real Chromium, the
+# simulator), then unmodified whatsapp-web.js against the simulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-node
+
+# Two cores: browsers are heavy, so end-to-end tests run two at a time.
+cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-2}"
+
+cargo build --locked -p wa-sim --bin wa-sim
+(cd tests/wwebjs-compat && WA_SIM_BIN="$PWD/../../target/debug/wa-sim" npm test)
