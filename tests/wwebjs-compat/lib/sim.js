@@ -120,7 +120,7 @@ class Sim {
         const child = this.child;
         if (!child || child.exitCode !== null || child.signalCode) return;
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.kill('SIGINT'); // wa-sim shuts down gracefully on Ctrl-C
         const t = setTimeout(() => {
             try {
                 child.kill('SIGKILL');
