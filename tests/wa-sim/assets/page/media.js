@@ -1,0 +1,1 @@
+// media.js: filled in below
