@@ -22,6 +22,7 @@ pub mod client;
 pub mod contact;
 pub mod group_chat;
 pub mod message;
+pub mod media_fetch;
 
 use std::ops::Deref;
 use std::sync::Arc;
