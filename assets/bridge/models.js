@@ -325,5 +325,40 @@
     findChat,
     findMessage,
     serialized,
+    /** whatsapp-web.js Order (Message.getOrder), with its Products. */
+    order: (data) => ({
+      products: data.products
+        ? data.products.map((p) => ({
+          id: p.id, price: p.price ? p.price : '', thumbnailUrl: p.thumbnailUrl, currency: p.currency,
+          name: p.name, quantity: p.quantity, data: null,
+        }))
+        : undefined,
+      subtotal: data.subtotal,
+      total: data.total,
+      currency: data.currency,
+      createdAt: data.createdAt,
+    }),
+    /** whatsapp-web.js Payment (Message.getPayment), from the serialized message. */
+    payment: (data) => ({
+      id: data.id,
+      paymentCurrency: data.paymentCurrency,
+      paymentAmount1000: data.paymentAmount1000,
+      paymentMessageReceiverJid: data.paymentMessageReceiverJid,
+      paymentTransactionTimestamp: data.paymentTransactionTimestamp,
+      paymentStatus: data.paymentStatus,
+      paymentTxnStatus: data.paymentTxnStatus,
+      paymentNote: data.paymentNoteMsg && data.paymentNoteMsg.body ? data.paymentNoteMsg.body : undefined,
+    }),
+    /** whatsapp-web.js PollVote, from a vote table row and the poll's Message JSON. */
+    pollVote: (row, parentMessage) => ({
+      voter: serialized(row.sender),
+      selectedOptions: (row.selectedOptionLocalIds || []).map((localId) => {
+        const option = parentMessage && (parentMessage.pollOptions || []).find((o) => o.localId === localId);
+        return { name: option ? option.name : undefined, localId };
+      }),
+      interractedAtTs: row.senderTimestampMs,
+      parentMessage,
+      parentMsgKey: row.parentMsgKey,
+    }),
   };
 })();
