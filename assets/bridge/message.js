@@ -1,1 +1,614 @@
-// message
+// wa-gateway bridge, message module: sending (whatsapp-web.js Client.sendMessage and
+// WWebJS.sendMessage, with the media upload pipeline of WWebJS.processMediaData) and the
+// operations on one message (whatsapp-web.js Message), found by chat and short id.
+(() => {
+  const wagw = window.__wagw;
+  const mod = (name) => wagw.mod(name);
+  const M = () => wagw.models;
+  const Collections = () => mod('WAWebCollections');
+  const createWid = (id) => mod('WAWebWidFactory').createWid(id);
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  async function requireChat(chatId) {
+    const chat = await M().findChat(chatId);
+    if (!chat) throw wagw.fail(404, 'Chat not Found');
+    return chat;
+  }
+
+  /**
+   * wwebjs-api's _getMessageById through its patched fetchMessages: the loaded messages of the
+   * chat whose `id.id` is the short id, loading earlier pages until found or history ends.
+   */
+  async function findByShortId({ chatId, messageId }) {
+    const chat = await requireChat(chatId);
+    const match = () => chat.msgs.getModelsArray().find((m) => m.id.id === messageId && !m.isNotification);
+    let msg = match();
+    while (!msg) {
+      const loaded = await mod('WAWebChatLoadMessages').loadEarlierMsgs(chat);
+      if (!loaded || !loaded.length) break;
+      msg = match();
+    }
+    if (!msg) throw wagw.fail(500, 'Message not found');
+    return msg;
+  }
+
+  /** whatsapp-web.js getContactById: Contact.find, then the Contact JSON. */
+  async function contactById(id) {
+    const contact = await Collections().Contact.find(createWid(id));
+    return M().contact(contact);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  function mediaInfoToFile({ data, mimetype, filename }) {
+    const binary = atob(data);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return new File([new Blob([bytes], { type: mimetype })], filename, { type: mimetype, lastModified: Date.now() });
+  }
+
+  async function fileHash(file) {
+    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    return btoa(String.fromCharCode(...new Uint8Array(digest)));
+  }
+
+  function randomText(length) {
+    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    let out = '';
+    for (let i = 0; i < length; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
+    return out;
+  }
+
+  /** WWebJS.toStickerData: non-webp images become webp stickers. */
+  async function toStickerData(media) {
+    if (media.mimetype === 'image/webp') return media;
+    if (!String(media.mimetype).startsWith('image/')) {
+      throw wagw.fail(400, 'only images can be sent as stickers');
+    }
+    const webp = await mod('WAWebImageUtils').toWebpSticker(mediaInfoToFile(media));
+    const bytes = new Uint8Array(await webp.arrayBuffer());
+    return { mimetype: 'image/webp', data: mod('WABase64').encodeB64(bytes) };
+  }
+
+  /** WWebJS.processStickerData. */
+  async function processStickerData(media) {
+    const file = mediaInfoToFile(media);
+    const filehash = await fileHash(file);
+    const uploaded = await mod('WAWebUploadManager').encryptAndUpload({
+      blob: file,
+      type: 'sticker',
+      signal: new AbortController().signal,
+      mediaKey: randomText(32),
+      uploadQpl: mod('WAWebStartMediaUploadQpl').startMediaUploadQpl({ entryPoint: 'MediaUpload' }),
+    });
+    return Object.assign({}, uploaded, {
+      clientUrl: uploaded.url,
+      deprecatedMms3Url: uploaded.url,
+      uploadhash: uploaded.encFilehash,
+      size: file.size,
+      type: 'sticker',
+      filehash,
+    });
+  }
+
+  /** WWebJS.processMediaData: prepare, store and upload; returns the media data model. */
+  async function processMediaData(media, { forceGif, forceVoice, forceDocument, forceMediaHd }) {
+    const file = mediaInfoToFile(media);
+    const OpaqueData = mod('WAWebMediaOpaqueData');
+    const opaqueData = await OpaqueData.createFromData(file, media.mimetype);
+    const mediaParams = { asSticker: false, asGif: forceGif, isPtt: forceVoice, asDocument: forceDocument };
+    if (forceMediaHd && file.type.indexOf('image/') === 0) mediaParams.maxDimension = 2560;
+    const mediaData = await mod('WAWebPrepRawMedia').prepRawMedia(opaqueData, mediaParams).waitForPrep();
+    const mediaObject = mod('WAWebMediaStorage').getOrCreateMediaObject(mediaData.filehash);
+    const MediaTypes = mod('WAWebMmsMediaTypes');
+    const mediaType = MediaTypes.msgToMediaType({ type: mediaData.type, isGif: mediaData.isGif, isNewsletter: false });
+    if (!mediaData.filehash) throw new Error('media-fault: sendToChat filehash undefined');
+    if (forceVoice && mediaData.type === 'ptt') {
+      mediaData.waveform = mediaObject.contentInfo.waveform || (await waveformOf(file));
+    }
+    if (!(mediaData.mediaBlob instanceof OpaqueData)) {
+      mediaData.mediaBlob = await OpaqueData.createFromData(mediaData.mediaBlob, mediaData.mediaBlob.type);
+    }
+    mediaData.renderableUrl = mediaData.mediaBlob.url();
+    mediaObject.consolidate(mediaData.toJSON());
+    mediaData.mediaBlob.autorelease();
+    if (mod('WAWebMediaDataUtils').shouldUseMediaCache(MediaTypes.castToV4(mediaObject.type))) {
+      mod('WAWebMediaInMemoryBlobCache').InMemoryMediaBlobCache.put(mediaObject.filehash, mediaData.mediaBlob.formData());
+    }
+    const uploaded = await mod('WAWebMediaMmsV4Upload').uploadMedia({ mimetype: mediaData.mimetype, mediaObject, mediaType });
+    const entry = uploaded.mediaEntry;
+    if (!entry) throw new Error('upload failed: media entry was not created');
+    mediaData.set({
+      clientUrl: entry.mmsUrl,
+      deprecatedMms3Url: entry.deprecatedMms3Url,
+      directPath: entry.directPath,
+      mediaKey: entry.mediaKey,
+      mediaKeyTimestamp: entry.mediaKeyTimestamp,
+      filehash: mediaObject.filehash,
+      encFilehash: entry.encFilehash,
+      uploadhash: entry.uploadHash,
+      size: mediaObject.size,
+      streamingSidecar: entry.sidecar,
+      firstFrameSidecar: entry.firstFrameSidecar,
+      mediaHandle: null,
+    });
+    return mediaData;
+  }
+
+  /** WWebJS.generateWaveform: 64 samples of a voice note, or undefined. */
+  async function waveformOf(file) {
+    try {
+      const buffer = await new AudioContext().decodeAudioData(await file.arrayBuffer());
+      const raw = buffer.getChannelData(0);
+      const blockSize = Math.floor(raw.length / 64);
+      const blocks = [];
+      for (let i = 0; i < 64; i++) {
+        let sum = 0;
+        for (let j = 0; j < blockSize; j++) sum += Math.abs(raw[blockSize * i + j]);
+        blocks.push(sum / blockSize);
+      }
+      const scale = Math.pow(Math.max(...blocks), -1);
+      return new Uint8Array(blocks.map((n) => Math.floor(100 * n * scale)));
+    } catch (_err) {
+      return undefined;
+    }
+  }
+
+  /** whatsapp-web.js Location as sendMessage reads it; a string description is kept. */
+  function locationOf({ latitude, longitude, description }) {
+    if (description && typeof description === 'object') {
+      const { name, address, url } = description;
+      const text = name && address ? `${name}\n${address}` : name || address || '';
+      return { latitude, longitude, description: text, url };
+    }
+    return { latitude, longitude, description: description || '' };
+  }
+
+  /** whatsapp-web.js Poll. */
+  function pollOf({ pollName, pollOptions, options = {} }) {
+    return {
+      pollName: String(pollName).trim(),
+      pollOptions: pollOptions.map((option, index) => ({ name: String(option).trim(), localId: index })),
+      options: { allowMultipleAnswers: options.allowMultipleAnswers === true, messageSecret: options.messageSecret },
+    };
+  }
+
+  /** WWebJS.sendMessage for a normal chat: builds the message and addAndSendMsgToChat. */
+  async function sendToChat(chat, content, options) {
+    const { findLink } = mod('WALinkify');
+    let mediaOptions = {};
+    if (options.media) {
+      mediaOptions = options.sendMediaAsSticker
+        ? await processStickerData(await toStickerData(options.media))
+        : await processMediaData(options.media, {
+          forceGif: options.sendVideoAsGif,
+          forceVoice: options.sendAudioAsVoice,
+          forceDocument: options.sendMediaAsDocument,
+          forceMediaHd: options.sendMediaAsHd,
+        });
+      mediaOptions.caption = options.caption;
+      content = options.sendMediaAsSticker ? undefined : mediaOptions.preview;
+      mediaOptions.isViewOnce = options.isViewOnce;
+      delete options.media;
+      delete options.sendMediaAsSticker;
+    }
+
+    let quotedMsgOptions = {};
+    if (options.quotedMessageId) {
+      const quoted = await M().findMessage(options.quotedMessageId);
+      if (quoted) {
+        const canReply = mod('WAWebMsgReply') ? mod('WAWebMsgReply').canReplyMsg(quoted.unsafe ? quoted.unsafe() : quoted) : quoted.canReply();
+        if (canReply) quotedMsgOptions = quoted.msgContextInfo(chat);
+      } else if (!options.ignoreQuoteErrors) {
+        throw new Error('Could not get the quoted message.');
+      }
+      delete options.ignoreQuoteErrors;
+      delete options.quotedMessageId;
+    }
+
+    if (options.mentionedJidList) {
+      options.mentionedJidList = options.mentionedJidList.map((id) => createWid(id)).filter(Boolean);
+    }
+    if (options.groupMentions) {
+      options.groupMentions = options.groupMentions.map((e) => ({ groupSubject: e.subject, groupJid: createWid(e.id) }));
+    }
+
+    let locationOptions = {};
+    if (options.location) {
+      let { latitude, longitude, description, url } = options.location;
+      url = findLink(url) ? findLink(url).href : undefined;
+      if (url && !description) description = url;
+      locationOptions = { type: 'location', loc: description, lat: latitude, lng: longitude, clientUrl: url };
+      delete options.location;
+    }
+
+    let pollOptions = {};
+    if (options.poll) {
+      const { pollName, pollOptions: choices, options: settings } = options.poll;
+      const secret = settings.messageSecret;
+      pollOptions = {
+        kind: 'pollCreation',
+        type: 'poll_creation',
+        pollName,
+        pollOptions: choices,
+        pollSelectableOptionsCount: settings.allowMultipleAnswers ? 0 : 1,
+        messageSecret: Array.isArray(secret) && secret.length === 32
+          ? new Uint8Array(secret)
+          : crypto.getRandomValues(new Uint8Array(32)),
+      };
+      delete options.poll;
+    }
+
+    let vcardOptions = {};
+    if (options.contactCard) {
+      const contact = await Collections().Contact.find(options.contactCard);
+      vcardOptions = {
+        body: mod('WAWebFrontendVcardUtils').vcardFromContactModel(contact).vcard,
+        type: 'vcard',
+        vcardFormattedName: contact.formattedName,
+      };
+      delete options.contactCard;
+    } else if (options.parseVCards && typeof content === 'string' && content.startsWith('BEGIN:VCARD')) {
+      delete options.parseVCards;
+      delete options.linkPreview;
+      try {
+        const parsed = mod('WAWebVcardParsingUtils').parseVcard(content);
+        if (parsed) {
+          vcardOptions = {
+            type: 'vcard',
+            vcardFormattedName: mod('WAWebVcardGetNameFromParsed').vcardGetNameFromParsed(parsed),
+          };
+        }
+      } catch (_err) {
+        // not a vcard
+      }
+    }
+
+    if (options.linkPreview) {
+      delete options.linkPreview;
+      const link = findLink(content);
+      if (link) {
+        const preview = await mod('WAWebLinkPreviewChatAction').getLinkPreview(link);
+        if (preview && preview.data) {
+          options = Object.assign({}, options, preview.data, { preview: true, subtype: 'url' });
+        }
+      }
+    }
+
+    const me = mod('WAWebUserPrefsMeUser');
+    const MsgKey = mod('WAWebMsgKey');
+    let from = chat.id.isLid() ? me.getMaybeMeLidUser() : me.getMaybeMePnUser();
+    let participant;
+    if (chat.id.isGroup()) {
+      from = chat.groupMetadata && chat.groupMetadata.isLidAddressingMode ? me.getMaybeMeLidUser() : me.getMaybeMePnUser();
+      participant = mod('WAWebWidFactory').asUserWidOrThrow(from);
+    }
+    const id = new MsgKey({ from, to: chat.id, id: await MsgKey.newId(), participant, selfDir: 'out' });
+    const extraOptions = options.extraOptions || {};
+    delete options.extraOptions;
+    const message = Object.assign(
+      {},
+      options,
+      {
+        id,
+        ack: 0,
+        body: content,
+        from,
+        to: chat.id,
+        local: true,
+        self: 'out',
+        t: Math.floor(Date.now() / 1000),
+        isNewMsg: true,
+        type: 'chat',
+      },
+      mod('WAWebGetEphemeralFieldsMsgActionsUtils').getEphemeralFields(chat),
+      mediaOptions,
+      mediaOptions.toJSON ? mediaOptions.toJSON() : {},
+      quotedMsgOptions,
+      locationOptions,
+      pollOptions,
+      vcardOptions,
+      extraOptions,
+    );
+    delete message.canonicalUrl;
+
+    const [msgPromise, sendResultPromise] = mod('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
+    await msgPromise;
+    if (options.waitUntilMsgSent) await sendResultPromise;
+    return Collections().Msg.get(id._serialized);
+  }
+
+  /**
+   * whatsapp-web.js Client.sendMessage. `contentType` is one of string, MessageMedia, Location,
+   * Contact, Poll (MessageMediaFromURL arrives already downloaded, as MessageMedia).
+   */
+  async function sendMessage({ chatId, contentType, content, options = {} }) {
+    if (/@\w*newsletter\b/.test(chatId) || /@\w*broadcast\b/.test(chatId)) {
+      throw wagw.fail(400, 'channels and status are not sent to through this endpoint');
+    }
+    let mentions = options.mentions;
+    if (mentions && !Array.isArray(mentions)) mentions = [mentions];
+    let groupMentions = options.groupMentions;
+    if (groupMentions && !Array.isArray(groupMentions)) groupMentions = [groupMentions];
+    const internal = {
+      linkPreview: options.linkPreview === false ? undefined : true,
+      sendAudioAsVoice: options.sendAudioAsVoice,
+      sendVideoAsGif: options.sendVideoAsGif,
+      sendMediaAsSticker: options.sendMediaAsSticker,
+      sendMediaAsDocument: options.sendMediaAsDocument,
+      sendMediaAsHd: options.sendMediaAsHd,
+      caption: options.caption,
+      isCaptionByUser: Boolean(options.caption),
+      quotedMessageId: options.quotedMessageId,
+      parseVCards: options.parseVCards !== false,
+      mentionedJidList: mentions || [],
+      groupMentions,
+      ignoreQuoteErrors: options.ignoreQuoteErrors !== false,
+      waitUntilMsgSent: options.waitUntilMsgSent || false,
+      extraOptions: options.extra,
+    };
+    let body = content;
+    if (contentType === 'MessageMedia') {
+      internal.media = content;
+      internal.isViewOnce = options.isViewOnce;
+      body = '';
+    } else if (options.media) {
+      internal.media = options.media;
+      internal.caption = content;
+      internal.isViewOnce = options.isViewOnce;
+      body = '';
+    } else if (contentType === 'Location') {
+      internal.location = locationOf(content);
+      body = '';
+    } else if (contentType === 'Poll') {
+      internal.poll = pollOf(content);
+      body = '';
+    } else if (contentType === 'Contact') {
+      internal.contactCard = createWid(content.contactId);
+      body = '';
+    }
+    const chat = await requireChat(chatId);
+    if (options.sendSeen !== false) await sendSeen(chat);
+    const msg = await sendToChat(chat, body, internal);
+    return msg ? M().message(msg) : null;
+  }
+
+  /** WWebJS.sendSeen. */
+  async function sendSeen(chat) {
+    const { Stream } = mod('WAWebStreamModel');
+    Stream.markAvailable();
+    await mod('WAWebUpdateUnreadChatAction').sendSeen({ chat, threadId: undefined });
+    Stream.markUnavailable();
+  }
+
+  wagw.register('message.send', sendMessage);
+
+  // ---- media download --------------------------------------------------------------------------
+
+  function arrayBufferToBase64(buffer) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(',')[1] || '');
+      reader.onerror = reject;
+      reader.readAsDataURL(new Blob([buffer], { type: 'application/octet-stream' }));
+    });
+  }
+
+  /** whatsapp-web.js Message.downloadMedia: MessageMedia JSON, or null when not available. */
+  async function downloadMedia(msg) {
+    if (!msg || !msg.mediaData || msg.mediaData.mediaStage === 'REUPLOADING') return null;
+    if (msg.mediaData.mediaStage !== 'RESOLVED') {
+      await msg.downloadMedia({ downloadEvenIfExpensive: true, rmrReason: 1 });
+    }
+    const stage = msg.mediaData.mediaStage;
+    if (stage.includes('ERROR') || stage === 'FETCHING') return null;
+    const qpl = {
+      addAnnotations() {
+        return this;
+      },
+      addPoint() {
+        return this;
+      },
+    };
+    try {
+      const decrypted = await mod('WAWebDownloadManager').downloadManager.downloadAndMaybeDecrypt({
+        directPath: msg.directPath,
+        encFilehash: msg.encFilehash,
+        filehash: msg.filehash,
+        mediaKey: msg.mediaKey,
+        mediaKeyTimestamp: msg.mediaKeyTimestamp,
+        type: msg.type,
+        signal: new AbortController().signal,
+        downloadQpl: qpl,
+      });
+      return { mimetype: msg.mimetype, data: await arrayBufferToBase64(decrypted), filename: msg.filename, filesize: msg.size };
+    } catch (err) {
+      if (err && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  const hasMedia = (msg) => Boolean(msg.directPath);
+
+  wagw.register('message.downloadMediaBySerializedId', async ({ id }) => {
+    const msg = await M().findMessage(id);
+    return msg && hasMedia(msg) ? downloadMedia(msg) : null;
+  });
+
+  wagw.register('message.downloadMedia', async (args) => {
+    const msg = await findByShortId(args);
+    if (!hasMedia(msg)) throw wagw.fail(500, 'Message media not found');
+    return downloadMedia(msg);
+  });
+
+  // ---- operations on one message -----------------------------------------------------------------
+
+  wagw.register('message.get', async (args) => M().message(await findByShortId(args)));
+
+  // Message.delete: revoke for everyone when allowed, else delete for me.
+  wagw.register('message.delete', async (args) => {
+    const msg = await findByShortId(args);
+    const clearMedia = args.clearMedia !== false;
+    const chat = Collections().Chat.get(msg.id.remote) || (await Collections().Chat.find(msg.id.remote));
+    const capability = mod('WAWebMsgActionCapability');
+    const canRevoke = capability.canSenderRevokeMsg(msg) || capability.canAdminRevokeMsg(msg);
+    const { Cmd } = mod('WAWebCmd');
+    if (args.everyone && canRevoke) {
+      await Cmd.sendRevokeMsgs(chat, { list: [msg], type: 'message' }, { clearMedia });
+    } else {
+      await Cmd.sendDeleteMsgs(chat, { list: [msg], type: 'message' }, clearMedia);
+    }
+    return null;
+  });
+
+  // Message.forward (WWebJS.forwardMessage).
+  wagw.register('message.forward', async (args) => {
+    const msg = await findByShortId(args);
+    const chat = await requireChat(args.destinationChatId);
+    await mod('WAWebChatForwardMessage').forwardMessages({
+      chat,
+      msgs: [msg],
+      multicast: true,
+      includeCaption: true,
+      appendedText: undefined,
+    });
+    return null;
+  });
+
+  // Message.getInfo: delivery/read receipts of a message I sent, else null.
+  wagw.register('message.getInfo', async (args) => {
+    const msg = await findByShortId(args);
+    if (!msg.id.fromMe) return null;
+    // Receipts of a message younger than ~1.2 s are not in yet (whatsapp-web.js waits too).
+    const age = Date.now() - msg.t * 1000;
+    if (age < 1250) await wagw.sleep(1250 - Math.max(age, 0));
+    return (await mod('WAWebApiMessageInfoStore').queryMsgInfo(msg.id)) || null;
+  });
+
+  wagw.register('message.getMentions', async (args) => {
+    const msg = await findByShortId(args);
+    return Promise.all((msg.mentionedJidList || []).map((wid) => contactById(M().serialized(wid))));
+  });
+
+  wagw.register('message.getGroupMentions', async (args) => {
+    const msg = await findByShortId(args);
+    return Promise.all((msg.groupMentions || []).map(async (mention) => {
+      const chat = await M().findChat(M().serialized(mention.groupJid));
+      if (!chat) throw wagw.fail(500, 'Chat not found');
+      return M().chat(chat);
+    }));
+  });
+
+  wagw.register('message.getOrder', async (args) => {
+    const msg = await findByShortId(args);
+    if (msg.type !== 'order') return null;
+    const chatId = msg.id.fromMe ? M().serialized(msg.to) : M().serialized(msg.from);
+    const order = await mod('WAWebBizOrderBridge').queryOrder(createWid(chatId), msg.orderId, 80, 80, msg.token);
+    return order ? M().order(order) : null;
+  });
+
+  wagw.register('message.getPayment', async (args) => {
+    const msg = await findByShortId(args);
+    return msg.type === 'payment' ? M().payment(msg.serialize()) : null;
+  });
+
+  wagw.register('message.getQuotedMessage', async (args) => {
+    const msg = await findByShortId(args);
+    if (!msg.quotedMsg) return null;
+    return M().message(mod('WAWebQuotedMsgModelUtils').getQuotedMsgObj(msg));
+  });
+
+  wagw.register('message.react', async (args) => {
+    const msg = await findByShortId(args);
+    await mod('WAWebSendReactionMsgAction').sendReactionToMsg(msg, args.reaction);
+    return null;
+  });
+
+  // Message.reply: a send quoting the message, in chatId.
+  wagw.register('message.reply', async (args) => {
+    const msg = await findByShortId(args);
+    const options = Object.assign({}, args.options, { quotedMessageId: msg.id._serialized });
+    return sendMessage({ chatId: args.chatId, contentType: args.contentType, content: args.content, options });
+  });
+
+  async function setStar(args, starred) {
+    const msg = await findByShortId(args);
+    if (mod('WAWebMsgActionCapability').canStarMsg(msg)) {
+      const chat = await Collections().Chat.find(msg.id.remote);
+      const { Cmd } = mod('WAWebCmd');
+      await (starred ? Cmd.sendStarMsgs(chat, [msg], false) : Cmd.sendUnstarMsgs(chat, [msg], false));
+    }
+    return null;
+  }
+
+  wagw.register('message.star', (args) => setStar(args, true));
+  wagw.register('message.unstar', (args) => setStar(args, false));
+
+  // Message.getReactions: [{id, aggregateEmoji, hasReactionByMe, senders: [Reaction]}], or null.
+  wagw.register('message.getReactions', async (args) => {
+    const msg = await findByShortId(args);
+    if (!msg.hasReaction) return null;
+    const found = await Collections().Reactions.find(msg.id._serialized);
+    if (!found || !found.reactions.length) return null;
+    return found.reactions.serialize().map((aggregate) => Object.assign({}, aggregate, {
+      senders: aggregate.senders.map((sender) =>
+        M().reaction(Object.assign({}, sender, { timestamp: Math.round(sender.timestamp / 1000) }))),
+    }));
+  });
+
+  // Message.edit: only my own messages, when WhatsApp allows editing them; else null.
+  wagw.register('message.edit', async (args) => {
+    const msg = await findByShortId(args);
+    if (!msg.id.fromMe) return null;
+    const capability = mod('WAWebMsgActionCapability');
+    if (!(capability.canEditText(msg) || capability.canEditCaption(msg))) return null;
+    const options = args.options || {};
+    let mentions = options.mentions;
+    if (mentions && !Array.isArray(mentions)) mentions = [mentions];
+    let groupMentions = options.groupMentions;
+    if (groupMentions && !Array.isArray(groupMentions)) groupMentions = [groupMentions];
+    let internal = {
+      mentionedJidList: (mentions || []).map((id) => createWid(id)).filter(Boolean),
+    };
+    if (groupMentions) {
+      internal.groupMentions = groupMentions.map((e) => ({ groupSubject: e.subject, groupJid: createWid(e.id) }));
+    }
+    if (options.linkPreview !== false) {
+      const link = mod('WALinkify').findLink(args.content);
+      if (link) {
+        const preview = await mod('WAWebLinkPreviewChatAction').getLinkPreview(link);
+        internal = Object.assign({}, internal, preview, { preview: true, subtype: 'url' });
+      }
+    }
+    Object.assign(internal, options.extra || {});
+    await mod('WAWebSendMessageEditAction').sendMessageEdit(msg, args.content, internal);
+    // whatsapp-web.js builds this Message from serialize(), not getMessageModel.
+    return M().messageFromRaw(Collections().Msg.get(msg.id._serialized).serialize());
+  });
+
+  wagw.register('message.getContact', async (args) => {
+    const msg = await findByShortId(args);
+    return contactById(M().serialized(msg.author || msg.from));
+  });
+
+  // Client.getPollVotes: the rows of the poll's vote table, as PollVote.
+  wagw.register('message.getPollVotes', async (args) => {
+    const msg = await findByShortId(args);
+    if (msg.type !== 'poll_creation') throw wagw.fail(500, 'Invalid usage! Can only be used with a pollCreation message');
+    const key = mod('WAWebMsgKey').fromString(msg.id._serialized);
+    const rows = await mod('WAWebPollsVotesSchema').getTable().equals(['parentMsgKey'], key.toString());
+    const parent = M().message(msg);
+    return rows.map((row) => M().pollVote(
+      Object.assign({}, row, { selectedOptionLocalIds: Array.from(new Uint8Array(row.selectedOptionLocalIds)) }),
+      parent,
+    ));
+  });
+
+  // Message.getChat and Message.reload, for runMethod.
+  wagw.register('message.getChat', async (args) => {
+    const msg = await findByShortId(args);
+    const chatId = msg.id.fromMe ? M().serialized(msg.to) : M().serialized(msg.from);
+    return M().chat(await requireChat(chatId));
+  });
+})();
