@@ -14,6 +14,7 @@ const AREAS: &[(&str, &str)] = &[
     ("chats.js", include_str!("../assets/page/chats.js")),
     ("messages.js", include_str!("../assets/page/messages.js")),
     ("media.js", include_str!("../assets/page/media.js")),
+    ("vcards.js", include_str!("../assets/page/vcards.js")),
     ("groups.js", include_str!("../assets/page/groups.js")),
     ("misc.js", include_str!("../assets/page/misc.js")),
     ("ui.js", include_str!("../assets/page/ui.js")),
