@@ -113,8 +113,12 @@
   }
 
   async function boot() {
-    while (!(window.Debug && window.Debug.VERSION && typeof window.require === 'function')) {
-      await sleep(200);
+    // Debug.VERSION is WhatsApp Web's boot signal; its modules may register a moment later.
+    const booted = () =>
+      window.Debug && window.Debug.VERSION && typeof window.require === 'function' &&
+      window.require('WAWebSocketModel') && window.require('WAWebCollections');
+    while (!booted()) {
+      await sleep(100);
     }
     if (location.search.includes('post_logout=1') || sessionStorage.getItem(LOGGED_OUT_FLAG)) {
       sessionStorage.removeItem(LOGGED_OUT_FLAG);
@@ -157,6 +161,9 @@
     Cmd.on('logout_from_bridge', onLogout);
     Socket.on('change:hasSynced', onSynced);
     wagw.emit('__auth', { needAuthentication });
+    // The sync may have finished before we subscribed (a restored login is quick): then there
+    // is no change left to see, so go on now.
+    if (Socket.hasSynced === true && Socket.state === 'CONNECTED') onSynced();
   }
 
   boot().catch((err) => {

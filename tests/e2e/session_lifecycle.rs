@@ -65,10 +65,10 @@ async fn qr_scan_ready_sigterm_restore_terminate() {
 
     // Start again: the session comes back by itself, CONNECTED, without a QR.
     let qrs_before = hook.of_type("qr").len();
-    let readies_before = hook.of_type("ready").len();
     let daemon = Daemon::start(env);
     daemon.wait_connected("alice").await;
-    eventually(WAIT, "ready after restore", async || (hook.of_type("ready").len() > readies_before).then_some(())).await;
+    let events_before = hook.bodies().len();
+    hook.wait_for("ready after restore", |_| hook.bodies()[events_before..].iter().any(|b| b["dataType"] == "ready")).await;
     assert_eq!(hook.of_type("qr").len(), qrs_before, "no QR on restore");
 
     // Terminate: logged out and the folder is gone.
