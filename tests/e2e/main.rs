@@ -5,3 +5,6 @@ mod support;
 
 mod http_edge;
 mod session_lifecycle;
+mod chat;
+mod contact;
+mod group_chat;

@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<Sim>> {
         .route("/accounts/{phone}/logout", post(logout))
         .route("/accounts/{phone}/contacts", post(save_contact))
         .route("/accounts/{phone}/block", post(block))
+        .route("/accounts/{phone}/labels", post(create_label))
         .route("/scan", post(scan))
         .route("/pairing-code", post(pairing_code))
         .route("/messages", post(send_message))
@@ -132,6 +133,22 @@ async fn save_contact(
     sim.network()
         .save_contact(&phone(&raw)?, &phone(&body.phone)?, &body.name);
     ok()
+}
+
+#[derive(Deserialize)]
+struct LabelBody {
+    name: String,
+    color: Option<i64>,
+}
+
+/// The phone (a business account) creates a label: `{"id"}`.
+async fn create_label(
+    State(sim): State<Arc<Sim>>,
+    Path(raw): Path<String>,
+    Json(body): Json<LabelBody>,
+) -> ControlResult {
+    let id = sim.network().create_label(&phone(&raw)?, &body.name, body.color)?;
+    Ok(Json(json!({"id": id})))
 }
 
 #[derive(Deserialize)]

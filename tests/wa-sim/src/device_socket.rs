@@ -189,6 +189,18 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
                 }
             })
         }
+        "searchMessages" => {
+            let (messages, eof) = network.search_messages(
+                conn,
+                str_param(params, "query")?,
+                params["chat"].as_str(),
+                params["page"].as_u64().unwrap_or(1).max(1) as usize,
+                params["count"].as_u64().unwrap_or(100) as usize,
+            )?;
+            Ok(json!({"messages": messages, "eof": eof}))
+        }
+        "groupInviteInfo" => network.group_invite_info(str_param(params, "code")?),
+        "labelChat" => network.label_chat(conn, str_param(params, "chat")?, strings(params, "labels")),
         "clearChat" | "deleteChat" => {
             network.clear_chat(conn, str_param(params, "chat")?, method == "deleteChat")?;
             Ok(json!({}))

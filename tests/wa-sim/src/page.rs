@@ -16,6 +16,7 @@ const AREAS: &[(&str, &str)] = &[
     ("media.js", include_str!("../assets/page/media.js")),
     ("vcards.js", include_str!("../assets/page/vcards.js")),
     ("groups.js", include_str!("../assets/page/groups.js")),
+    ("labels.js", include_str!("../assets/page/labels.js")),
     ("misc.js", include_str!("../assets/page/misc.js")),
     ("ui.js", include_str!("../assets/page/ui.js")),
     ("boot.js", include_str!("../assets/page/boot.js")),

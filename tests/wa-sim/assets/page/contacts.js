@@ -339,10 +339,13 @@
   }));
 
   __d('WAWebFindCommonGroupsContactAction', (require) => ({
+    // Like WhatsApp Web, the answer lands on the contact as its commonGroups collection.
     findCommonGroups: async (contact) => {
       const ids = await require('WASimServer').request('commonGroups', { contact: contact.id._serialized });
       const chats = require('WAWebCollections').Chat;
-      return ids.map((id) => chats.get(id)).filter(Boolean);
+      const groups = ids.map((id) => chats.get(id)).filter(Boolean);
+      contact.commonGroups = new (require('WASimCore').Collection)(groups);
+      return groups;
     },
   }));
 })();

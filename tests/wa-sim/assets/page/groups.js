@@ -190,10 +190,16 @@
 
   __d('WAWebGroupQueryJob', (require) => ({
     queryAndUpdateGroupMetadataById: async ({ id }) => require('WAWebCollections').GroupMetadata.get(id),
+    // Anyone holding the code may look at the group; ids come back as Wids.
     queryGroupInvite: async (code) => {
-      const group = require('WAWebCollections').GroupMetadata.findFirst((g) => g.groupInviteCode === code);
-      if (!group) throw Object.assign(new Error('invite not found'), { status: 404 });
-      return { id: group.id, subject: group.subject, owner: group.owner, creation: group.creation, size: group.participants.length, desc: group.desc, participants: group.participants.serialize() };
+      const { Wid } = require('WASimCore');
+      const view = await require('WASimServer').request('groupInviteInfo', { code: String(code) });
+      return {
+        ...view,
+        id: new Wid(view.id),
+        owner: view.owner ? new Wid(view.owner) : undefined,
+        participants: view.participants.map((p) => ({ ...p, id: new Wid(p.id) })),
+      };
     },
     resetGroupInviteCode: async (groupWid) => {
       const { code } = await require('WASimServer').request('groupInviteCode', { group: userJid(groupWid), reset: true });

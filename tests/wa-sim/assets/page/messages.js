@@ -115,8 +115,15 @@
         return { messages: (ids || []).map((id) => this.get(id)).filter(Boolean) };
       }
 
-      search() {
-        return Promise.resolve({ messages: [], eof: true });
+      // search(query, page, count, remote): asks the server, newest first.
+      async search(query, page, count, remote) {
+        const result = await server.request('searchMessages', {
+          query: String(query),
+          page: page || 1,
+          count: count || 100,
+          chat: remote ? String(remote._serialized || remote) : undefined,
+        });
+        return { messages: addHistory(result.messages), eof: result.eof };
       }
     }
 

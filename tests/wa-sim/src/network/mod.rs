@@ -7,8 +7,11 @@
 //! device (its own view: `fromMe`, chat id, unread counts).
 
 pub mod groups;
+mod invites;
+mod labels;
 pub mod linking;
 mod messages;
+mod search;
 mod views;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
