@@ -48,6 +48,22 @@
         return this.id.isGroup();
       }
 
+      iAmAdmin() {
+        const group = this.groupMetadata;
+        const me = require('WAWebUserPrefsMeUser').getMaybeMePnUser();
+        return !!group && !!me && group.participants.some((p) => p.id.user === me.user && p.isAdmin);
+      }
+
+      iAmMember() {
+        const group = this.groupMetadata;
+        const me = require('WAWebUserPrefsMeUser').getMaybeMePnUser();
+        return !!group && !!me && group.participants.some((p) => p.id.user === me.user);
+      }
+
+      canSend() {
+        return !this.id.isGroup() || (this.iAmMember() && (!this.groupMetadata.announce || this.iAmAdmin()));
+      }
+
       get kind() {
         return this.id.isGroup() ? 'group' : 'chat';
       }
@@ -90,6 +106,10 @@
     class ChatCollection extends Collection {
       static get model() {
         return Chat;
+      }
+
+      async findImpl(id) {
+        return (await require('WAWebFindChatAction').findOrCreateLatestChat(id)).chat;
       }
     }
 
@@ -222,8 +242,10 @@
   }));
 
   __d('WAWebChatLoadMessages', (require) => ({
-    // Loads the page of messages before the oldest loaded one; [] when there are none.
-    loadEarlierMsgs: async (chat) => {
+    // loadEarlierMsgs({chat}): the page of messages before the oldest loaded one; [] when
+    // there are none. (Older WhatsApp Web builds took the chat itself.)
+    loadEarlierMsgs: async (arg) => {
+      const chat = arg && arg.chat ? arg.chat : arg;
       const oldest = chat.msgs.head();
       const { messages } = await require('WASimServer').request('loadEarlier', {
         chat: chat.id._serialized,

@@ -150,7 +150,12 @@
         value: {
           addParticipant: results.map((r) => ({
             participantJid: r.id,
-            addParticipantsParticipantMixins: r.code === 200 ? null : { value: { error: String(r.code) } },
+            addParticipantsParticipantAddedOrNonRegisteredWaUserParticipantErrorLidResponseMixinGroup: {
+              name: 'AddParticipantsParticipantAddedOrNonRegisteredWaUserParticipantErrorLidResponseMixinGroup',
+              value: {
+                addParticipantsParticipantMixins: r.code === 200 ? null : { name: 'AddParticipantsParticipantError', value: { error: String(r.code) } },
+              },
+            },
           })),
         },
       };

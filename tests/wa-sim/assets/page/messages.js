@@ -42,6 +42,7 @@
           isEventCanceled: false, eventInvalidated: false, isVcardOverMmsDocument: false,
           isForwarded: false, forwardingScore: 0, isQuestion: false, labels: [], hasReaction: false,
           isDynamicReplyButtonsMsg: false, isCarouselCard: false, isMdHistoryMsg: false, isAvatar: false,
+          serverId: undefined,
         };
       }
 
@@ -95,6 +96,11 @@
 
       avParams() {
         return {};
+      }
+
+      // Acks only move forward unless forced (a newsletter post is acked once sent).
+      updateAck(ack, force) {
+        if (force || ack > this.ack) this.set('ack', ack);
       }
     }
 
@@ -213,13 +219,20 @@
 
   __d('WAWebSendMsgChatAction', (require) => {
     const { Msg } = require('WAWebMsgModel');
-    const wire = (msg) => JSON.parse(JSON.stringify(msg.serialize()));
+    // What travels to the server: plain data (Wids become strings, blobs stay here).
+    const wire = (msg) => {
+      const data = JSON.parse(JSON.stringify(msg.serialize()));
+      delete data.mediaStage;
+      return data;
+    };
 
     // Adds the message locally (Msg 'add' -> message_create) and sends it; returns
     // [promise of the model, promise of the send result] like WhatsApp Web.
     function addAndSendMsgToChat(chat, attrs) {
       const msgs = require('WAWebCollections').Msg;
       const msg = attrs instanceof Msg ? attrs : new Msg(attrs);
+      // Media was uploaded before the send; it counts as uploaded once the server has it.
+      if (msg.directPath) msg.set('isUnsentMedia', true, { silent: true });
       chat.msgs.add(msg);
       msgs.add(msg);
       chat.set('t', msg.t);
@@ -227,6 +240,7 @@
         .request('sendMsg', { msg: wire(msg) })
         .then((result) => {
           if (msg.ack < 1) msg.set('ack', 1);
+          if (msg.isUnsentMedia) msg.set('isUnsentMedia', false);
           return { messageSendResult: 'OK', t: result.t };
         })
         .catch((e) => {

@@ -44,11 +44,13 @@
       setTimeout(render, 200);
     }
 
-    Socket.on('change:state change:hasSynced', schedule);
+    // No change:hasSynced listener here: hasSynced waits for the first one, which must be
+    // whatsapp-web.js's (or the bridge's), so the UI also refreshes on a timer.
+    Socket.on('change:state', schedule);
     Conn.on('change:ref change:pushname', schedule);
     require('WASimServer').on('msg', schedule);
     require('WASimServer').on('chat', schedule);
-    document.addEventListener('DOMContentLoaded', schedule);
+    setInterval(schedule, 1000);
     return { render };
   });
 })();

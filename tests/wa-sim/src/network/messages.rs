@@ -44,6 +44,8 @@ const ENVELOPE_KEYS: &[&str] = &[
     "isUnsentMedia",
     "hasReaction",
     "pendingAckUpdate",
+    "mediaBlob",
+    "renderableUrl",
 ];
 
 /// A message a phone (not a linked device) sends through the control API.
@@ -215,6 +217,12 @@ impl Network {
             .and_then(|p| p.as_str())
             .filter(|p| self.media(p).is_some())
             .map(str::to_string);
+        // Stickers uploaded through encryptAndUpload carry no mimetype; the upload had one.
+        if let Some(blob) = media_key.as_deref().and_then(|p| self.media(p))
+            && !content.contains_key("mimetype")
+        {
+            content.insert("mimetype".into(), json!(blob.mimetype));
+        }
         let t = ids::now_secs();
         let message = Message {
             seq: 0,
