@@ -6,5 +6,6 @@ mod support;
 mod http_edge;
 mod session_lifecycle;
 mod chat;
+mod client;
 mod contact;
 mod group_chat;

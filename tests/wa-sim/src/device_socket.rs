@@ -200,7 +200,9 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
             Ok(json!({"messages": messages, "eof": eof}))
         }
         "groupInviteInfo" => network.group_invite_info(str_param(params, "code")?),
-        "labelChat" => network.label_chat(conn, str_param(params, "chat")?, strings(params, "labels")),
+        "labelChat" => {
+            network.label_chat(conn, str_param(params, "chat")?, strings(params, "labels"))
+        }
         "clearChat" | "deleteChat" => {
             network.clear_chat(conn, str_param(params, "chat")?, method == "deleteChat")?;
             Ok(json!({}))
