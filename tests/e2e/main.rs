@@ -9,3 +9,4 @@ mod chat;
 mod client;
 mod contact;
 mod group_chat;
+mod channel;

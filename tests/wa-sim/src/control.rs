@@ -19,6 +19,7 @@ use crate::network::{NetError, Outgoing, phone_of, short_message_id};
 pub fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/health", get(|| async { Json(json!({"ok": true})) }))
+        .merge(crate::network::channels::control::routes())
         .route("/accounts", post(upsert_account))
         .route("/accounts/{phone}", get(account))
         .route("/accounts/{phone}/sent", get(sent))

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::Sim;
+use crate::network::channels;
 use crate::network::groups::{GroupProperty, ParticipantAction};
 use crate::network::linking::Hello;
 use crate::network::{ConnId, NetError, NetResult, phone_of, user_jid};
@@ -102,6 +103,9 @@ fn strings(params: &Value, name: &str) -> Vec<String> {
 /// One request from the page.
 fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResult<Value> {
     let mut network = sim.network();
+    if let Some(result) = channels::handle_device_request(&mut network, conn, method, params) {
+        return result;
+    }
     match method {
         "hello" => Ok(match network.hello(conn, &params["login"]) {
             Hello::Connected(sync) => json!({"status": "connected", "sync": sync}),

@@ -6,6 +6,7 @@
 //! see are pushed to its connection as `{"event", "data"}` frames already shaped for that
 //! device (its own view: `fromMe`, chat id, unread counts).
 
+pub mod channels;
 pub mod groups;
 mod invites;
 mod labels;
@@ -56,6 +57,7 @@ pub struct Network {
     /// Reactions, edits and revokes, kept apart from messages for the sent/inbox listings.
     activities: Vec<Activity>,
     groups: BTreeMap<String, Group>,
+    channels: channels::Channels,
     media: HashMap<String, MediaBlob>,
     calls: Vec<Call>,
     next_connection: ConnId,

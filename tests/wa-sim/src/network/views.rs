@@ -341,6 +341,7 @@ impl Network {
             "contacts": known.iter().map(|p| self.view_contact(phone, p)).collect::<Vec<_>>(),
             "chats": chats,
             "groups": groups.iter().map(|g| self.view_group(g)).collect::<Vec<_>>(),
+            "newsletters": self.view_channels(phone),
             "messages": messages,
             "offline": offline,
             "reactions": reactions,
