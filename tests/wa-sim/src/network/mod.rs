@@ -8,6 +8,7 @@
 
 pub mod channels;
 pub mod groups;
+mod history;
 mod invites;
 mod labels;
 pub mod linking;
@@ -91,6 +92,8 @@ pub struct ChatState {
     /// Messages up to this seq were cleared (or the chat deleted) on this account.
     pub cleared_through: Option<u64>,
     pub deleted: bool,
+    /// The device asked the phone for the chat's whole history.
+    pub history_synced: bool,
 }
 
 #[derive(Debug, Clone)]
