@@ -10,6 +10,8 @@ use crate::support::*;
 const ALICE: &str = "15550001111";
 const BOB: &str = "15550002222";
 const CAROL: &str = "15550003333";
+/// Has more history with Alice than a new device gets (the sim sends the latest 200).
+const DAVE: &str = "15550004444";
 const BOB_ID: &str = "15550002222@c.us";
 
 /// A small PNG, as base64.
@@ -93,6 +95,10 @@ async fn client_operations() {
         .await;
     sim.send(json!({"from": CAROL, "to": ALICE, "body": "hi Alice"}))
         .await;
+    for n in 0..205 {
+        sim.send(json!({"from": DAVE, "to": ALICE, "body": format!("note {n}")}))
+            .await;
+    }
     let (_, group) = sim
         .control(
             "POST",
@@ -237,6 +243,23 @@ async fn client_operations() {
         .await;
     assert_eq!(body, json!({"success": true, "result": false}));
     assert_eq!(chat_state(&sim, ALICE, BOB_ID).await["pinned"], false);
+    // At most 3 pinned chats: the 4th is refused.
+    let dave_id = format!("{DAVE}@c.us");
+    let first_three = [BOB_ID.to_owned(), format!("{CAROL}@c.us"), team.clone()];
+    for chat in &first_three {
+        let (_, body) = daemon.post(&path("pinChat"), json!({"chatId": chat})).await;
+        assert_eq!(body["result"], true, "{chat}");
+    }
+    let (_, body) = daemon
+        .post(&path("pinChat"), json!({"chatId": dave_id}))
+        .await;
+    assert_eq!(body, json!({"success": true, "result": false}));
+    assert_eq!(chat_state(&sim, ALICE, &dave_id).await["pinned"], false);
+    for chat in &first_three {
+        daemon
+            .post(&path("unpinChat"), json!({"chatId": chat}))
+            .await;
+    }
 
     let until = 4102444800i64;
     let (_, body) = daemon
@@ -617,6 +640,18 @@ async fn client_operations() {
         json!({"success": true, "result": false}),
         "the device already has the whole chat"
     );
+    let (_, body) = daemon
+        .post(&path("syncHistory"), json!({"chatId": dave_id}))
+        .await;
+    assert_eq!(
+        body,
+        json!({"success": true, "result": true}),
+        "the phone holds older notes"
+    );
+    let (_, body) = daemon
+        .post(&path("syncHistory"), json!({"chatId": dave_id}))
+        .await;
+    assert_eq!(body["result"], false, "now the device has them all");
 
     // Presence and settings.
     for op in ["sendPresenceAvailable", "sendPresenceUnavailable"] {

@@ -203,6 +203,10 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
             )?;
             Ok(json!({"messages": messages, "eof": eof}))
         }
+        "historySync" => {
+            let messages = network.sync_history(conn, str_param(params, "chat")?)?;
+            Ok(json!({"messages": messages}))
+        }
         "groupInviteInfo" => network.group_invite_info(str_param(params, "code")?),
         "labelChat" => {
             network.label_chat(conn, str_param(params, "chat")?, strings(params, "labels"))

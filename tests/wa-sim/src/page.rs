@@ -17,6 +17,7 @@ const AREAS: &[(&str, &str)] = &[
     ("vcards.js", include_str!("../assets/page/vcards.js")),
     ("groups.js", include_str!("../assets/page/groups.js")),
     ("labels.js", include_str!("../assets/page/labels.js")),
+    ("history.js", include_str!("../assets/page/history.js")),
     ("channels.js", include_str!("../assets/page/channels.js")),
     ("misc.js", include_str!("../assets/page/misc.js")),
     ("ui.js", include_str!("../assets/page/ui.js")),

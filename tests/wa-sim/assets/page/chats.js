@@ -125,6 +125,7 @@
         muteExpiration: view.muteExpiration,
         isReadOnly: view.isReadOnly,
         labels: view.labels,
+        endOfHistoryTransferType: view.endOfHistoryTransferType,
         name: view.name || undefined,
       };
     }

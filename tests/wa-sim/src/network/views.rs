@@ -7,7 +7,7 @@ use super::{ChatKey, Group, Message, Network, Reaction, user_jid};
 use crate::ids;
 
 /// How many messages per chat a fresh device receives in its history sync.
-const HISTORY_PER_CHAT: usize = 200;
+pub(super) const HISTORY_PER_CHAT: usize = 200;
 
 impl Message {
     pub fn visible_to(&self, network: &Network, phone: &str) -> bool {
@@ -219,6 +219,7 @@ impl Network {
             "labels": state.labels,
             "name": name,
             "deleted": state.deleted,
+            "endOfHistoryTransferType": self.end_of_history_transfer_type(viewer, chat_id),
         })
     }
 
