@@ -99,7 +99,8 @@
         msgs = [...loaded.filter(keep), ...msgs];
       }
       if (msgs.length > options.limit) {
-        msgs.sort((a, b) => (a.t > b.t ? 1 : -1));
+        // A consistent comparator (wwebjs-api's never answers 0) keeps same-second messages in order.
+        msgs.sort((a, b) => a.t - b.t);
         msgs = msgs.splice(msgs.length - options.limit);
       }
     }
