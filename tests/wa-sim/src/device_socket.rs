@@ -300,6 +300,35 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
                 Ok(json!({"code": group.invite_code}))
             }
         }
+        "groupMembershipRequests" => {
+            let phone = network.require_phone(conn)?;
+            let approve = str_param(params, "action")? == "approve";
+            let requesters: Vec<String> = strings(params, "participants")
+                .iter()
+                .map(|p| phone_of(p))
+                .collect();
+            let results = network.decide_membership_requests(
+                str_param(params, "group")?,
+                &phone,
+                approve,
+                &requesters,
+            )?;
+            Ok(json!(
+                results
+                    .iter()
+                    .map(|(p, code)| json!({"id": user_jid(p), "code": code}))
+                    .collect::<Vec<_>>()
+            ))
+        }
+        "groupPicture" => {
+            Ok(json!({"directPath": network.group_picture(str_param(params, "group")?)?}))
+        }
+        "setGroupPicture" => {
+            let phone = network.require_phone(conn)?;
+            let path = params["directPath"].as_str().map(str::to_string);
+            network.set_group_picture(str_param(params, "group")?, &phone, path)?;
+            Ok(json!({}))
+        }
         "joinGroupByInvite" => {
             let phone = network.require_phone(conn)?;
             let gid = network.join_by_invite(&phone, str_param(params, "code")?)?;
@@ -313,6 +342,10 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
         "contact" => {
             let phone = network.require_phone(conn)?;
             let other = phone_of(str_param(params, "id")?);
+            // Only phone numbers can be WhatsApp users.
+            if other.is_empty() || !other.chars().all(|c| c.is_ascii_digit()) {
+                return Err(NetError::NotFound(format!("no user {other}")));
+            }
             network.ensure_account(&other);
             Ok(network.view_contact(&phone, &other))
         }

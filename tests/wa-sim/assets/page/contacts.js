@@ -193,8 +193,9 @@
   });
 
   __d('WAWebBlockContactUtils', (require) => ({
-    getContactToBlockOnlyUseIfNoAssociatedChat: (wid) =>
-      require('WAWebContactCollection').ContactCollection.gadd(require('WASimCore').toWid(wid)),
+    // (contact or wid, entry point): the contact to block.
+    getContactToBlockOnlyUseIfNoAssociatedChat: (contact) =>
+      require('WAWebContactCollection').ContactCollection.gadd(require('WASimCore').toWid(contact && contact.id ? contact.id : contact)),
   }));
 
   __d('WAWebBusinessProfileCollection', (require) => {
@@ -227,8 +228,11 @@
     const { Model, Collection, toWid } = require('WASimCore');
 
     class ProfilePicThumb extends Model {
+      // The own picture, or a group's when its info is open to members or this account is an admin.
       canSet() {
-        return require('WAWebUserPrefsMeUser').isMeAccount(this.id) || this.id.isGroup();
+        if (!this.id.isGroup()) return require('WAWebUserPrefsMeUser').isMeAccount(this.id);
+        const chat = require('WAWebCollections').Chat.get(this.id);
+        return !!chat && chat.iAmMember() && (!chat.groupMetadata.restrict || chat.iAmAdmin());
       }
 
       canDelete() {
@@ -243,9 +247,10 @@
 
       async findImpl(id) {
         const wid = toWid(id);
-        const path = wid.isUser()
-          ? (await require('WASimServer').request('contact', { id: wid._serialized })).profilePic
-          : undefined;
+        const server = require('WASimServer');
+        let path;
+        if (wid.isUser()) path = (await server.request('contact', { id: wid._serialized })).profilePic;
+        else if (wid.isGroup()) path = (await server.request('groupPicture', { group: wid._serialized })).directPath;
         const url = path ? location.origin + path : undefined;
         return this.add({ id: wid, eurl: url, img: url, imgFull: url, tag: path ? String(path.length) : undefined });
       }
@@ -255,6 +260,18 @@
     require('WAWebCollections').ProfilePicThumb = thumbs;
     return { ProfilePicThumbCollection: thumbs };
   });
+
+  // The account's own picture, or a group's; refused changes fail as ServerStatusCodeError.
+  async function setPicturePath(require, wid, directPath) {
+    const id = require('WASimCore').toWid(wid);
+    try {
+      if (id.isGroup()) await require('WASimServer').request('setGroupPicture', { group: id._serialized, directPath });
+      else await require('WASimServer').request('setProfilePic', { directPath });
+    } catch (err) {
+      throw Object.assign(err, { name: 'ServerStatusCodeError' });
+    }
+    require('WAWebCollections').ProfilePicThumb.remove(id);
+  }
 
   __d('WAWebContactProfilePicThumbBridge', (require) => ({
     requestProfilePicFromServer: async (wid) => {
@@ -270,21 +287,21 @@
       const bytes = new Uint8Array(require('WASimCore').decodeB64(base64));
       const upload = await fetch('/mms/image/profile', { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: bytes });
       const { direct_path: directPath } = await upload.json();
-      await require('WASimServer').request('setProfilePic', { directPath });
-      require('WAWebCollections').ProfilePicThumb.remove(wid);
+      await setPicturePath(require, wid, directPath);
       return { status: 200, eurl: location.origin + directPath, tag: String(Date.now()) };
     },
     requestDeletePicture: async (wid) => {
-      await require('WASimServer').request('setProfilePic', { directPath: null });
-      require('WAWebCollections').ProfilePicThumb.remove(wid);
+      await setPicturePath(require, wid, null);
       return { status: 200 };
     },
   }));
 
   __d('WAWebContactStatusBridge', (require) => ({
-    getStatus: async (wid) => {
-      const view = await require('WASimServer').request('contact', { id: String(wid._serialized || wid) });
-      return { status: view.about || '', id: require('WASimCore').toWid(wid) };
+    // getStatus({token, wid}) (older builds took the wid itself).
+    getStatus: async (arg) => {
+      const wid = require('WASimCore').toWid(arg && arg.wid ? arg.wid : arg);
+      const view = await require('WASimServer').request('contact', { id: wid._serialized });
+      return { status: view.about || '', id: wid };
     },
     setMyStatus: async (text) => {
       await require('WASimServer').request('setAbout', { about: String(text) });

@@ -128,6 +128,15 @@
     },
   }));
 
+  // Group IQs the server refuses fail as WhatsApp Web's ServerStatusCodeError.
+  async function groupIq(require, method, params) {
+    try {
+      return await require('WASimServer').request(method, params);
+    } catch (err) {
+      throw Object.assign(err, { name: 'ServerStatusCodeError' });
+    }
+  }
+
   async function changeParticipants(require, group, action, participants) {
     const gid = userJid(group);
     return require('WASimServer').request('groupParticipants', { group: gid, action, participants: participants.map(userJid) });
@@ -163,8 +172,9 @@
   }));
 
   __d('WAWebGroupModifyInfoJob', (require) => ({
-    setGroupSubject: (groupWid, subject) => require('WASimServer').request('groupSubject', { group: userJid(groupWid), subject: String(subject) }),
-    setGroupDescription: (groupWid, description) => require('WASimServer').request('groupDescription', { group: userJid(groupWid), description: String(description || '') }),
+    setGroupSubject: (groupWid, subject) => groupIq(require, 'groupSubject', { group: userJid(groupWid), subject: String(subject) }),
+    // (groupWid, description, newDescId, previousDescId)
+    setGroupDescription: (groupWid, description) => groupIq(require, 'groupDescription', { group: userJid(groupWid), description: String(description || '') }),
   }));
 
   __d('WAWebSetPropertyGroupAction', (require) => {
@@ -173,7 +183,7 @@
       setGroupProperty: async (group, property, value) => {
         const name = PROPERTIES[property];
         if (!name) throw new Error('unknown group property ' + property);
-        await require('WASimServer').request('groupProperty', { group: userJid(group), property: name, value: !!value });
+        await groupIq(require, 'groupProperty', { group: userJid(group), property: name, value: !!value });
         return true;
       },
     };
@@ -188,7 +198,7 @@
 
   __d('WAWebMexFetchGroupInviteCodeJob', (require) => ({
     fetchMexGroupInviteCode: async (groupId) => {
-      const { code } = await require('WASimServer').request('groupInviteCode', { group: userJid(groupId) });
+      const { code } = await groupIq(require, 'groupInviteCode', { group: userJid(groupId) });
       return code;
     },
   }));
@@ -207,7 +217,7 @@
       };
     },
     resetGroupInviteCode: async (groupWid) => {
-      const { code } = await require('WASimServer').request('groupInviteCode', { group: userJid(groupWid), reset: true });
+      const { code } = await groupIq(require, 'groupInviteCode', { group: userJid(groupWid), reset: true });
       return { code };
     },
   }));
@@ -227,18 +237,19 @@
   }));
 
   __d('WASmaxGroupsMembershipRequestsActionRPC', (require) => ({
-    // Approve: add the requesters; reject: they stay out.
+    // {iqTo, approveArgs | rejectArgs: {participantArgs: [{participantJid}]}}: approved
+    // requesters join, rejected ones are dropped; each answers its error code, if any.
     sendMembershipRequestsActionRPC: async ({ iqTo, approveArgs, rejectArgs }) => {
-      const server = require('WASimServer');
-      const toJids = (args) => (args || []).map((a) => a.participantArgs ? a.participantArgs.participantJid : a.participantJid || a);
-      const approved = toJids(approveArgs);
-      if (approved.length) await server.request('groupParticipants', { group: userJid(iqTo), action: 'add', participants: approved });
+      const approve = !!approveArgs;
+      const participants = ((approveArgs || rejectArgs || {}).participantArgs || []).map((a) => a.participantJid);
+      const results = await groupIq(require, 'groupMembershipRequests', { group: userJid(iqTo), action: approve ? 'approve' : 'reject', participants });
+      const mixins = approve ? 'membershipRequestsActionAcceptParticipantMixins' : 'membershipRequestsActionRejectParticipantMixins';
+      const value = {
+        participant: results.map((r) => ({ jid: r.id, [mixins]: r.code === 200 ? null : { value: { error: String(r.code) } } })),
+      };
       return {
         name: 'MembershipRequestsActionResponseSuccess',
-        value: {
-          actionApprove: approved.length ? { participant: approved.map((jid) => ({ jid })) } : null,
-          actionReject: toJids(rejectArgs).length ? { participant: toJids(rejectArgs).map((jid) => ({ jid })) } : null,
-        },
+        value: approve ? { membershipRequestsActionApprove: value } : { membershipRequestsActionReject: value },
       };
     },
   }));

@@ -69,6 +69,7 @@ impl Network {
             })).collect::<Vec<_>>(),
             "inviteCode": group.invite_code,
             "membershipRequests": group.membership_requests,
+            "picture": self.group_pictures.contains_key(&group.id),
         }))
     }
 
@@ -379,5 +380,69 @@ impl Network {
             .filter(|g| g.has_participant(a) && g.has_participant(b))
             .map(|g| g.id.clone())
             .collect()
+    }
+}
+
+/// Admin decisions on requests to join, and the group picture.
+impl Network {
+    /// An admin approves (the requesters join, announced as an `add`) or rejects requests to
+    /// join. Per requester the code WhatsApp answers: 200, or 404 when they had not asked.
+    pub fn decide_membership_requests(
+        &mut self,
+        gid: &str,
+        by: &str,
+        approve: bool,
+        phones: &[String],
+    ) -> NetResult<Vec<(String, u16)>> {
+        let group = self.group(gid)?;
+        if !group.is_admin(by) {
+            return Err(NetError::Forbidden(format!("{by} is not an admin")));
+        }
+        let (pending, unknown): (Vec<String>, Vec<String>) = phones
+            .iter()
+            .cloned()
+            .partition(|p| group.membership_requests.contains(p));
+        let mut results: Vec<(String, u16)> = unknown.into_iter().map(|p| (p, 404)).collect();
+        if pending.is_empty() {
+            return Ok(results);
+        }
+        if approve {
+            results.extend(self.change_participants(gid, by, ParticipantAction::Add, &pending)?);
+        } else {
+            self.group_mut(gid)?
+                .membership_requests
+                .retain(|p| !pending.contains(p));
+            self.push_group(gid);
+            results.extend(pending.into_iter().map(|p| (p, 200)));
+        }
+        Ok(results)
+    }
+
+    /// The `directPath` of the group's picture, if it has one.
+    pub fn group_picture(&self, gid: &str) -> NetResult<Option<String>> {
+        self.group(gid)?;
+        Ok(self.group_pictures.get(gid).cloned())
+    }
+
+    /// A member sets (or, with `None`, removes) the picture; members get a `picture` gp2
+    /// notification. Only admins may when the group info is restricted.
+    pub fn set_group_picture(
+        &mut self,
+        gid: &str,
+        by: &str,
+        path: Option<String>,
+    ) -> NetResult<()> {
+        let group = self.group(gid)?;
+        if !group.has_participant(by) || (group.restrict && !group.is_admin(by)) {
+            return Err(NetError::Forbidden(
+                "only admins can edit group info".into(),
+            ));
+        }
+        match path {
+            Some(path) => self.group_pictures.insert(gid.to_string(), path),
+            None => self.group_pictures.remove(gid),
+        };
+        self.notify_group(gid, by, "picture", &[], Map::new());
+        Ok(())
     }
 }

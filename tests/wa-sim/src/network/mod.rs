@@ -58,6 +58,8 @@ pub struct Network {
     /// Reactions, edits and revokes, kept apart from messages for the sent/inbox listings.
     activities: Vec<Activity>,
     groups: BTreeMap<String, Group>,
+    /// Group id -> the `directPath` of its picture.
+    group_pictures: HashMap<String, String>,
     channels: channels::Channels,
     media: HashMap<String, MediaBlob>,
     calls: Vec<Call>,
