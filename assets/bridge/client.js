@@ -107,7 +107,6 @@
 
   wagw.register('client.markChatUnread', async ({ chatId }) => {
     await mod('WAWebCmd').Cmd.markChatUnread(await requireChat(chatId), true);
-    return null;
   });
 
   // whatsapp-web.js WWebJS.sendSeen: false when the chat cannot be found.
@@ -123,7 +122,6 @@
 
   wagw.register('client.openChatWindow', async ({ chatId }) => {
     await mod('WAWebCmd').Cmd.openChatBottom({ chat: await requireChat(chatId) });
-    return null;
   });
 
   wagw.register('client.openChatWindowAt', async ({ messageId }) => {
@@ -133,7 +131,6 @@
     const chat = C.Chat.get(msg.id.remote) || (await C.Chat.find(msg.id.remote));
     const msgContext = await mod('WAWebChatMessageSearch').getSearchContext(chat, msg.id);
     await mod('WAWebCmd').Cmd.openChatAt({ chat, msgContext });
-    return null;
   });
 
   // Only chats whose history the phone still holds more of can ask for it.
@@ -347,7 +344,6 @@
       }
     }
     await C.Label.addOrRemoveLabels(actions, chats);
-    return null;
   });
 
   // ---- the account --------------------------------------------------------------------------
@@ -360,17 +356,14 @@
 
   wagw.register('client.setStatus', async ({ status }) => {
     await mod('WAWebContactStatusBridge').setMyStatus(status);
-    return null;
   });
 
   wagw.register('client.sendPresenceAvailable', async () => {
     await mod('WAWebPresenceChatAction').sendPresenceAvailable();
-    return null;
   });
 
   wagw.register('client.sendPresenceUnavailable', async () => {
     await mod('WAWebPresenceChatAction').sendPresenceUnavailable();
-    return null;
   });
 
   const myWid = () => {
@@ -438,7 +431,6 @@
     wagw.register(`client.setAutoDownload${kind}`, async ({ flag }) => {
       const prefs = mod('WAWebUserPrefsGeneral');
       if (prefs[`getAutoDownload${kind}`]() !== flag) await prefs[`setAutoDownload${kind}`](flag);
-      return null;
     });
   }
 
