@@ -9,6 +9,9 @@ use crate::support::*;
 
 const ALICE: &str = "15550001111";
 const BOB: &str = "15550002222";
+const CAROL: &str = "15550003333";
+/// More than a new device gets of one chat (the simulator's phone keeps the rest).
+const LONG_CHAT: usize = 203;
 
 fn bodies(messages: &Value) -> Vec<String> {
     messages
@@ -68,6 +71,10 @@ async fn chat_operations() {
             sim.send(json!({"from": BOB, "to": ALICE, "body": text}))
                 .await,
         );
+    }
+    for n in 0..LONG_CHAT {
+        sim.send(json!({"from": CAROL, "to": ALICE, "body": format!("c{n}")}))
+            .await;
     }
     daemon.linked_session(&sim, "s1", ALICE, "Alice").await;
     let post = async |op: &str, body: Value| daemon.post(&format!("/chat/{op}/s1"), body).await;
@@ -163,8 +170,26 @@ async fn chat_operations() {
     let (_, account) = sim.control("GET", &format!("accounts/{ALICE}"), None).await;
     assert_eq!(account["chats"][&bob_chat]["unreadCount"], -1, "{account}");
 
-    // syncHistory: the phone already sent the whole history.
+    // fetchMessages with a limit beyond what is loaded pages through earlier messages.
+    let (_, body) = post(
+        "fetchMessages",
+        json!({"chatId": format!("{CAROL}@c.us"), "searchOptions": {"limit": LONG_CHAT}}),
+    )
+    .await;
+    let carol = bodies(&body["messages"]);
+    assert_eq!(carol.len(), LONG_CHAT);
+    assert_eq!(
+        (carol[0].as_str(), carol[LONG_CHAT - 1].as_str()),
+        ("c0", "c202")
+    );
+
+    // syncHistory: the phone already sent Bob's whole chat, but not Carol's long one.
     let (_, body) = post("syncHistory", chat_only.clone()).await;
+    assert_eq!(body, json!({"success": true, "result": false}));
+    let carol_chat = json!({"chatId": format!("{CAROL}@c.us")});
+    let (_, body) = post("syncHistory", carol_chat.clone()).await;
+    assert_eq!(body, json!({"success": true, "result": true}));
+    let (_, body) = post("syncHistory", carol_chat.clone()).await;
     assert_eq!(body, json!({"success": true, "result": false}));
 
     // Labels: set two, then keep one; the network has the chat's labels.
