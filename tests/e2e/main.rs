@@ -4,6 +4,7 @@
 mod support;
 
 mod http_edge;
+mod message;
 mod session_lifecycle;
 mod chat;
 mod client;

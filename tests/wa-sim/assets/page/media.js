@@ -80,6 +80,12 @@
         delete out.renderableUrl;
         return out;
       }
+
+      // Within the page the blob travels along: whatsapp-web.js hands toJSON() to
+      // mediaObject.consolidate, and uploadMedia reads the blob from the media object.
+      toJSON() {
+        return Object.assign(this.serialize(), { mediaBlob: this.mediaBlob });
+      }
     }
     return { MediaData };
   });

@@ -120,8 +120,10 @@
 
   __d('WAWebPollsVotesSchema', (require) => ({
     getTable: () => ({
+      // One indexed column takes a single value (whatsapp-web.js passes the key string).
       equals: async (columns, values) => {
-        const parent = values[0] && values[0]._serialized ? values[0]._serialized : String(values[0]);
+        const value = Array.isArray(values) ? values[0] : values;
+        const parent = value && value._serialized ? value._serialized : String(value);
         return require('WAWebAddonPollVoteTableMode').pollVoteTableMode._votesOf(parent);
       },
     }),
