@@ -445,7 +445,14 @@ async fn client_operations() {
     let (_, body) = daemon
         .post(&path("getContactDeviceCount"), json!({"userId": BOB_ID}))
         .await;
-    assert_eq!(body["result"], 1);
+    assert_eq!(body["result"], 1, "Bob has only his phone");
+    let (_, body) = daemon
+        .post(
+            &path("getContactDeviceCount"),
+            json!({"userId": format!("{ALICE}@c.us")}),
+        )
+        .await;
+    assert_eq!(body["result"], 2, "Alice's phone and this linked device");
     let (_, body) = daemon
         .post(&path("getCountryCode"), json!({"number": "+15550002222"}))
         .await;

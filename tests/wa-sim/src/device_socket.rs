@@ -207,6 +207,7 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
             let messages = network.sync_history(conn, str_param(params, "chat")?)?;
             Ok(json!({"messages": messages}))
         }
+        "deviceList" => Ok(json!(network.device_lists(&strings(params, "ids")))),
         "groupInviteInfo" => network.group_invite_info(str_param(params, "code")?),
         "labelChat" => {
             network.label_chat(conn, str_param(params, "chat")?, strings(params, "labels"))

@@ -340,7 +340,13 @@
   }));
 
   __d('WAWebApiDeviceList', (require) => ({
-    getDeviceIds: async (wids) => (wids || []).map((w) => ({ id: require('WASimCore').toWid(w), devices: [0] })),
+    // The phone (0) and its linked devices, as the server lists them.
+    getDeviceIds: async (wids) => {
+      const { toWid } = require('WASimCore');
+      const ids = (wids || []).map((w) => toWid(w)._serialized);
+      const lists = await require('WASimServer').request('deviceList', { ids });
+      return lists.map((list) => ({ id: toWid(list.id), devices: list.devices }));
+    },
   }));
 
   __d('WAWebPhoneUtils', () => ({

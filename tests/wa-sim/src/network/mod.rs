@@ -7,6 +7,7 @@
 //! device (its own view: `fromMe`, chat id, unread counts).
 
 pub mod channels;
+mod devices;
 pub mod groups;
 mod history;
 mod invites;
