@@ -213,7 +213,11 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
 
     test('08 a reaction from a contact (POST /_sim/reactions) raises message_reaction', { timeout: CASE_MS }, async () => {
         const { client, rec } = needReady();
+        const sentFrom = rec.events.length;
         const msg = await client.sendMessage(wid(BOB), `react to this ${Date.now()}`);
+        // Bob's phone can only react once it has the message: wait for delivery (ack 2).
+        await rec.waitFor('message_ack', (m, a) => m.id._serialized === msg.id._serialized && a >= 2,
+            { timeoutMs: EVENT_MS, from: sentFrom });
         const from = rec.events.length;
         await S.sim.post('/_sim/reactions', { from: BOB, messageId: msg.id.id, reaction: '👍' });
         const [reaction] = await rec.waitFor(
