@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-node
 
-# Two cores: browsers are heavy, so end-to-end tests run two at a time.
-cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-2}"
+# Two cores: browsers are heavy and timing-sensitive, so end-to-end tests run one at a time.
+cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-1}"
 
 cargo build --locked -p wa-sim --bin wa-sim
 (cd tests/wwebjs-compat && WA_SIM_BIN="$PWD/../../target/debug/wa-sim" npm test)

@@ -315,7 +315,10 @@ impl Config {
             // Ours, so 0 means 0 (no retry) rather than wwebjs-api's "0 means default".
             webhook_max_retries: match get("WEBHOOK_MAX_RETRIES").filter(|v| !v.trim().is_empty()) {
                 None => 10,
-                Some(v) => v.trim().parse::<u32>().map_err(|_| bad("WEBHOOK_MAX_RETRIES", format!("{v:?} is not a count")))?,
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| bad("WEBHOOK_MAX_RETRIES", format!("{v:?} is not a count")))?,
             },
             shutdown_timeout: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
             media_fetch_allow_private: flag_default_false(get("MEDIA_FETCH_ALLOW_PRIVATE")),

@@ -48,8 +48,14 @@ async fn main() -> ExitCode {
 }
 
 fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_new(format!("{},chromiumoxide=off", config.log_level))
-        .unwrap_or_else(|_| EnvFilter::new("info,chromiumoxide=off"));
+    // chromiumoxide is noisy about CDP messages newer than its types; opt in by naming it.
+    let directives = if config.log_level.contains("chromiumoxide") {
+        config.log_level.clone()
+    } else {
+        format!("{},chromiumoxide=off", config.log_level)
+    };
+    let filter =
+        EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info,chromiumoxide=off"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);

@@ -29,20 +29,37 @@ fn every_wwebjs_api_operation_is_documented() {
         .collect();
     let missing: Vec<String> = operations
         .iter()
-        .filter(|(method, path)| !spec.paths.paths.get(*path).is_some_and(|item| has_operation(item, method)))
+        .filter(|(method, path)| {
+            !spec
+                .paths
+                .paths
+                .get(*path)
+                .is_some_and(|item| has_operation(item, method))
+        })
         .map(|(method, path)| format!("{method} {path}"))
         .collect();
     let covered = operations.len() - missing.len();
     println!("{covered}/{}", operations.len());
-    assert!(missing.is_empty(), "{covered}/{} operations; missing:\n{}", operations.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{covered}/{} operations; missing:\n{}",
+        operations.len(),
+        missing.join("\n")
+    );
 }
 
 #[test]
 fn every_operation_has_a_tag_and_answers() {
     for (path, item) in &spec().paths.paths {
         for operation in [&item.get, &item.post, &item.delete].into_iter().flatten() {
-            assert!(operation.tags.as_ref().is_some_and(|t| !t.is_empty()), "{path} has no tag");
-            assert!(!operation.responses.responses.is_empty(), "{path} documents no answer");
+            assert!(
+                operation.tags.as_ref().is_some_and(|t| !t.is_empty()),
+                "{path} has no tag"
+            );
+            assert!(
+                !operation.responses.responses.is_empty(),
+                "{path} documents no answer"
+            );
         }
     }
 }

@@ -160,6 +160,7 @@
     Cmd.on('logout', onLogout);
     Cmd.on('logout_from_bridge', onLogout);
     Socket.on('change:hasSynced', onSynced);
+    wagw.emit('__log', `booted: state ${Socket.state}, hasSynced ${Socket.hasSynced}`);
     wagw.emit('__auth', { needAuthentication });
     // The sync may have finished before we subscribed (a restored login is quick): then there
     // is no change left to see, so go on now.

@@ -189,5 +189,6 @@
     attachChatListeners(Collections.Chat);
     attachCallListener();
     attachReactionAndVoteHooks();
+    wagw.emit('__log', `event listeners attached (Msg add listeners: ${Collections.Msg.listenerCount ? Collections.Msg.listenerCount('add') : '?'})`);
   };
 })();

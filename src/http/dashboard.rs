@@ -42,7 +42,11 @@ pub fn routes() -> Router<AppState> {
 /// `/dashboard` answers 301 to `/dashboard/` (relative links need the slash), keeping BASE_PATH.
 async fn to_slash(OriginalUri(uri): OriginalUri) -> Response {
     let location = format!("{}/", uri.path());
-    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, location)],
+    )
+        .into_response()
 }
 
 fn file(name: &str) -> Response {

@@ -21,8 +21,8 @@ pub mod chat;
 pub mod client;
 pub mod contact;
 pub mod group_chat;
-pub mod message;
 pub mod media_fetch;
+pub mod message;
 
 use std::ops::Deref;
 use std::sync::Arc;

@@ -150,14 +150,25 @@ impl Session {
             }
         });
         let console = self.spawn_console_logger().await?;
-        self.tasks.lock().unwrap().extend([events, watchdog, console]);
+        self.tasks
+            .lock()
+            .unwrap()
+            .extend([events, watchdog, console]);
         Ok(())
     }
 
     /// Page console output and uncaught exceptions, at debug level (LOG_LEVEL=debug).
     async fn spawn_console_logger(&self) -> Result<JoinHandle<()>, String> {
-        let mut console = self.page.event_listener::<EventConsoleApiCalled>().await.map_err(|e| e.to_string())?;
-        let mut exceptions = self.page.event_listener::<EventExceptionThrown>().await.map_err(|e| e.to_string())?;
+        let mut console = self
+            .page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut exceptions = self
+            .page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .map_err(|e| e.to_string())?;
         let id = self.id.clone();
         Ok(tokio::spawn(async move {
             loop {
@@ -194,6 +205,7 @@ impl Session {
 
     /// Applies an event from the bridge to the session's status and publishes it.
     fn on_bridge_event(self: &Arc<Self>, event: BridgeEvent) {
+        tracing::trace!(session = %self.id, kind = %event.kind, "bridge event");
         let data = event.data;
         match event.kind.as_str() {
             "__state" => {

@@ -16,14 +16,21 @@ async fn bad_requests_get_their_documented_answers() {
 
     // /ping needs no key.
     let (status, body) = daemon.request("GET", "/ping", None, None).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"success": true, "message": "pong"})));
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"success": true, "message": "pong"}))
+    );
 
     // Wrong or missing key.
     let forbidden = json!({"success": false, "error": "Invalid API key"});
     for key in [None, Some("wrong")] {
-        let (status, body) = daemon.request("GET", "/session/getSessions", None, key).await;
+        let (status, body) = daemon
+            .request("GET", "/session/getSessions", None, key)
+            .await;
         assert_eq!((status, body), (StatusCode::FORBIDDEN, forbidden.clone()));
-        let (status, _) = daemon.request("GET", "/client/getClassInfo/x", None, key).await;
+        let (status, _) = daemon
+            .request("GET", "/client/getClassInfo/x", None, key)
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 
@@ -31,23 +38,57 @@ async fn bad_requests_get_their_documented_answers() {
     let unprocessable = json!({"success": false, "error": "Session should be alphanumerical or -"});
     for id in ["ABCD1@", "a.b", "..%2F..%2Fetc", "a%2Fb", "%2E%2E%2Fx"] {
         let (status, body) = daemon.get(&format!("/session/start/{id}")).await;
-        assert_eq!((status, body), (StatusCode::UNPROCESSABLE_ENTITY, unprocessable.clone()), "{id}");
+        assert_eq!(
+            (status, body),
+            (StatusCode::UNPROCESSABLE_ENTITY, unprocessable.clone()),
+            "{id}"
+        );
     }
-    assert!(std::fs::read_dir(&dir.0).unwrap().next().is_none(), "nothing was created for bad ids");
+    assert!(
+        std::fs::read_dir(&dir.0).unwrap().next().is_none(),
+        "nothing was created for bad ids"
+    );
 
     // Unknown sessions.
     let (status, body) = daemon.get("/session/status/ghost").await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"success": false, "state": null, "message": "session_not_found"})));
-    for path in ["/session/qr/ghost", "/session/qr/ghost/image", "/session/getPageScreenshot/ghost"] {
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"success": false, "state": null, "message": "session_not_found"})
+        )
+    );
+    for path in [
+        "/session/qr/ghost",
+        "/session/qr/ghost/image",
+        "/session/getPageScreenshot/ghost",
+    ] {
         let (status, body) = daemon.get(path).await;
-        assert_eq!((status, body), (StatusCode::OK, json!({"success": false, "message": "session_not_found"})), "{path}");
+        assert_eq!(
+            (status, body),
+            (
+                StatusCode::OK,
+                json!({"success": false, "message": "session_not_found"})
+            ),
+            "{path}"
+        );
     }
     for path in ["/session/restart/ghost", "/session/terminate/ghost"] {
         let (_, body) = daemon.get(path).await;
-        assert_eq!(body, json!({"success": false, "state": null, "message": "session_not_found"}), "{path}");
+        assert_eq!(
+            body,
+            json!({"success": false, "state": null, "message": "session_not_found"}),
+            "{path}"
+        );
     }
     let (status, body) = daemon.get("/client/getClassInfo/ghost").await;
-    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"success": false, "error": "session_not_found"})));
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"success": false, "error": "session_not_found"})
+        )
+    );
     let (_, body) = daemon.get("/session/stop/ghost").await;
     assert_eq!(body["message"], "Session stopped successfully");
     let (_, body) = daemon.get("/session/terminateAll").await;
@@ -79,9 +120,14 @@ async fn bad_requests_get_their_documented_answers() {
     let body: serde_json::Value = response.json().await.expect("a JSON error");
     assert_eq!(body["success"], false);
     // A missing field names the field (wwebjs-api would crash into a 500).
-    let (status, body) = daemon.post("/session/requestPairingCode/ghost", json!({})).await;
+    let (status, body) = daemon
+        .post("/session/requestPairingCode/ghost", json!({}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("phoneNumber"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("phoneNumber"),
+        "{body}"
+    );
 
     // Unknown routes: JSON 404.
     let (status, body) = daemon.get("/nope").await;
@@ -129,8 +175,21 @@ async fn rate_limit_base_path_and_cors() {
 
     // CORS: listed origin echoed, others not.
     let client = reqwest::Client::new();
-    let ok = client.get(daemon.url("/ping")).header("origin", "https://ok.example").send().await.unwrap();
-    assert_eq!(ok.headers()["access-control-allow-origin"], "https://ok.example");
-    let other = client.get(daemon.url("/ping")).header("origin", "https://evil.example").send().await.unwrap();
+    let ok = client
+        .get(daemon.url("/ping"))
+        .header("origin", "https://ok.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://ok.example"
+    );
+    let other = client
+        .get(daemon.url("/ping"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }

@@ -3,11 +3,12 @@
 
 mod support;
 
-mod http_edge;
-mod message;
-mod session_lifecycle;
+mod channel;
 mod chat;
 mod client;
 mod contact;
+mod events;
 mod group_chat;
-mod channel;
+mod http_edge;
+mod message;
+mod session_lifecycle;

@@ -27,31 +27,59 @@ async fn qr_scan_ready_sigterm_restore_terminate() {
 
     let ws = WsClient::connect(&daemon, "alice").await;
     let (status, body) = daemon.get("/session/start/alice").await;
-    assert_eq!((status, &body["message"]), (StatusCode::OK, &Value::from("Session initiated successfully")));
+    assert_eq!(
+        (status, &body["message"]),
+        (
+            StatusCode::OK,
+            &Value::from("Session initiated successfully")
+        )
+    );
 
     // The QR as webhook, WebSocket frame, text and PNG: all the same string.
     let qr_event = hook.wait_event("alice", "qr").await;
-    let qr = qr_event["data"]["qr"].as_str().expect("qr string").to_owned();
-    assert_eq!(qr.split(',').count(), 5, "ref,noiseKey,identityKey,advSecret,platform: {qr}");
-    assert_eq!(ws.wait_event("qr").await["data"]["qr"], qr_event["data"]["qr"]);
+    let qr = qr_event["data"]["qr"]
+        .as_str()
+        .expect("qr string")
+        .to_owned();
+    assert_eq!(
+        qr.split(',').count(),
+        5,
+        "ref,noiseKey,identityKey,advSecret,platform: {qr}"
+    );
+    assert_eq!(
+        ws.wait_event("qr").await["data"]["qr"],
+        qr_event["data"]["qr"]
+    );
     let (_, body) = daemon.get("/session/qr/alice").await;
     assert_eq!(body["qr"].as_str(), Some(qr.as_str()));
     let (status, headers, png) = daemon.get_raw("/session/qr/alice/image").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "image/png");
-    assert_eq!(headers["cache-control"], "no-cache, no-store, must-revalidate");
+    assert_eq!(
+        headers["cache-control"],
+        "no-cache, no-store, must-revalidate"
+    );
     assert_eq!(decode_qr(&png), qr);
-    assert_eq!(hook.headers()[0].get("x-api-key").map(String::as_str), Some(API_KEY));
+    assert_eq!(
+        hook.headers()[0].get("x-api-key").map(String::as_str),
+        Some(API_KEY)
+    );
 
     // The phone scans: authenticated, ready, CONNECTED, no more QR.
     sim.scan(&qr, "15550001111", "Alice").await;
     hook.wait_event("alice", "authenticated").await;
     let ready = hook.wait_event("alice", "ready").await;
-    assert!(ready.get("data").is_none(), "ready carries no data: {ready}");
+    assert!(
+        ready.get("data").is_none(),
+        "ready carries no data: {ready}"
+    );
     ws.wait_event("ready").await;
     daemon.wait_connected("alice").await;
     let (_, body) = daemon.get("/session/status/alice").await;
-    assert_eq!(body, serde_json::json!({"success": true, "state": "CONNECTED", "message": "session_connected"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"success": true, "state": "CONNECTED", "message": "session_connected"})
+    );
     let (_, body) = daemon.get("/session/qr/alice").await;
     assert_eq!(body["message"], "qr code not ready or already scanned");
     let (_, body) = daemon.get("/session/getSessions").await;
@@ -68,7 +96,12 @@ async fn qr_scan_ready_sigterm_restore_terminate() {
     let daemon = Daemon::start(env);
     daemon.wait_connected("alice").await;
     let events_before = hook.bodies().len();
-    hook.wait_for("ready after restore", |_| hook.bodies()[events_before..].iter().any(|b| b["dataType"] == "ready")).await;
+    hook.wait_for("ready after restore", |_| {
+        hook.bodies()[events_before..]
+            .iter()
+            .any(|b| b["dataType"] == "ready")
+    })
+    .await;
     assert_eq!(hook.of_type("qr").len(), qrs_before, "no QR on restore");
 
     // Terminate: logged out and the folder is gone.
@@ -87,10 +120,17 @@ async fn concurrent_double_start_makes_one_browser() {
     let sim = Sim::start().await;
     let dir = TempDir::new("double");
     let daemon = Daemon::start(Daemon::env_for(&sim, None, &dir.0));
-    let (a, b) = tokio::join!(daemon.get("/session/start/twin"), daemon.get("/session/start/twin"));
+    let (a, b) = tokio::join!(
+        daemon.get("/session/start/twin"),
+        daemon.get("/session/start/twin")
+    );
     let mut statuses = [a.0, b.0];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY], "{a:?} {b:?}");
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+        "{a:?} {b:?}"
+    );
     let refused = if a.0 == StatusCode::OK { b.1 } else { a.1 };
     assert_eq!(refused["error"], "Session already exists for: twin");
     // One browser process tree: exactly one main process with this profile as user-data-dir.
@@ -103,7 +143,10 @@ async fn concurrent_double_start_makes_one_browser() {
 
 /// Main browser processes (not zygotes or renderers) using `profile`.
 fn count_browser_mains(profile: &std::path::Path) -> usize {
-    let needle = format!("--user-data-dir={}", profile.canonicalize().unwrap().display());
+    let needle = format!(
+        "--user-data-dir={}",
+        profile.canonicalize().unwrap().display()
+    );
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -121,19 +164,25 @@ async fn killed_renderer_is_recovered() {
     let mut env = Daemon::env_for(&sim, Some(&hook), &dir.0);
     env.insert("RECOVER_SESSIONS".into(), "true".into());
     let daemon = Daemon::start(env);
-    daemon.linked_session(&sim, "phoenix", "15550002222", "Phoenix").await;
+    daemon
+        .linked_session(&sim, "phoenix", "15550002222", "Phoenix")
+        .await;
     let readies = hook.of_type("ready").len();
 
     // Kill the renderer of the WhatsApp page.
     let renderers = renderer_pids(&dir.0.join("session-phoenix"));
     assert!(!renderers.is_empty(), "a renderer runs");
     for pid in renderers {
-        let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
     }
     // Recovered: a new ready without a QR, CONNECTED again.
-    eventually(Duration::from_secs(60), "ready after recovery", async || {
-        (hook.of_type("ready").len() > readies).then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "ready after recovery",
+        async || (hook.of_type("ready").len() > readies).then_some(()),
+    )
     .await;
     daemon.wait_connected("phoenix").await;
     let (status, _) = daemon.get("/session/getSessions").await;
@@ -147,8 +196,12 @@ fn renderer_pids(profile: &std::path::Path) -> Vec<u32> {
         .flatten()
         .filter_map(|e| {
             let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let cmd = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?).replace('\0', " ");
-            (cmd.contains("--type=renderer") && cmd.contains(&needle) && !cmd.contains("--extension-process")).then_some(pid)
+            let cmd = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?)
+                .replace('\0', " ");
+            (cmd.contains("--type=renderer")
+                && cmd.contains(&needle)
+                && !cmd.contains("--extension-process"))
+            .then_some(pid)
         })
         .collect()
 }

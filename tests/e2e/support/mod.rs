@@ -24,7 +24,11 @@ pub const API_KEY: &str = "test-key-0123456789";
 pub const WAIT: Duration = Duration::from_secs(45);
 
 /// Polls `check` every 50 ms until it gives a value or `timeout` passes.
-pub async fn eventually<T>(timeout: Duration, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn eventually<T>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = check().await {
@@ -45,14 +49,22 @@ pub struct Sim {
 
 impl Sim {
     pub async fn start() -> Self {
-        Sim { handle: wa_sim::start().await, http: reqwest::Client::new() }
+        Sim {
+            handle: wa_sim::start().await,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self) -> String {
         self.handle.url()
     }
 
-    pub async fn control(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn control(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let url = format!("{}_sim/{}", self.url(), path.trim_start_matches('/'));
         let request = match method {
             "GET" => self.http.get(&url),
@@ -66,8 +78,13 @@ impl Sim {
 
     /// The phone `phone` scans `qr`.
     pub async fn scan(&self, qr: &str, phone: &str, pushname: &str) {
-        let (status, body) =
-            self.control("POST", "scan", Some(json!({"qr": qr, "phone": phone, "pushname": pushname}))).await;
+        let (status, body) = self
+            .control(
+                "POST",
+                "scan",
+                Some(json!({"qr": qr, "phone": phone, "pushname": pushname})),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "scan refused: {body}");
     }
 
@@ -79,7 +96,9 @@ impl Sim {
     }
 
     pub async fn sent(&self, phone: &str) -> Vec<Value> {
-        let (_, body) = self.control("GET", &format!("accounts/{phone}/sent"), None).await;
+        let (_, body) = self
+            .control("GET", &format!("accounts/{phone}/sent"), None)
+            .await;
         body.as_array().cloned().unwrap_or_default()
     }
 }
@@ -117,7 +136,9 @@ impl WebhookReceiver {
             mode: Arc::new(Mutex::new(Mode::Accept)),
             arrived: Arc::new(Notify::new()),
         };
-        let app = Router::new().route("/hook", post(record)).with_state(receiver.clone());
+        let app = Router::new()
+            .route("/hook", post(record))
+            .with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -138,7 +159,10 @@ impl WebhookReceiver {
 
     /// Events of a type received so far.
     pub fn of_type(&self, data_type: &str) -> Vec<Value> {
-        self.bodies().into_iter().filter(|b| b["dataType"] == data_type).collect()
+        self.bodies()
+            .into_iter()
+            .filter(|b| b["dataType"] == data_type)
+            .collect()
     }
 
     /// Waits for an event matching `pred`, returns it.
@@ -149,21 +173,35 @@ impl WebhookReceiver {
             if let Some(found) = self.bodies().into_iter().find(|b| pred(b)) {
                 return found;
             }
-            let left = deadline.checked_duration_since(Instant::now()).unwrap_or_else(|| {
-                panic!("timed out waiting for webhook {what}; got {:?}", self.bodies().iter().map(|b| b["dataType"].clone()).collect::<Vec<_>>())
-            });
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "timed out waiting for webhook {what}; got {:?}",
+                        self.bodies()
+                            .iter()
+                            .map(|b| b["dataType"].clone())
+                            .collect::<Vec<_>>()
+                    )
+                });
             let _ = tokio::time::timeout(left, notified).await;
         }
     }
 
     /// Waits for an event of `data_type` of `session`.
     pub async fn wait_event(&self, session: &str, data_type: &str) -> Value {
-        self.wait_for(&format!("{data_type} of {session}"), |b| b["dataType"] == data_type && b["sessionId"] == session)
-            .await
+        self.wait_for(&format!("{data_type} of {session}"), |b| {
+            b["dataType"] == data_type && b["sessionId"] == session
+        })
+        .await
     }
 }
 
-async fn record(State(receiver): State<WebhookReceiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(
+    State(receiver): State<WebhookReceiver>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let mode = *receiver.mode.lock().unwrap();
     match mode {
         Mode::Fail => return StatusCode::SERVICE_UNAVAILABLE,
@@ -174,7 +212,10 @@ async fn record(State(receiver): State<WebhookReceiver>, headers: HeaderMap, bod
         Mode::Accept => {}
     }
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
     {
         let mut inbox = receiver.inbox.lock().unwrap();
         inbox.bodies.push(value);
@@ -191,7 +232,10 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
         let dir = std::env::temp_dir().join(format!("wagw-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -215,14 +259,21 @@ pub struct Daemon {
 
 impl Daemon {
     /// Environment for a daemon talking to `sim` and posting to `hook`.
-    pub fn env_for(sim: &Sim, hook: Option<&WebhookReceiver>, sessions: &Path) -> HashMap<String, String> {
+    pub fn env_for(
+        sim: &Sim,
+        hook: Option<&WebhookReceiver>,
+        sessions: &Path,
+    ) -> HashMap<String, String> {
         let mut env = HashMap::from([
             ("PORT".to_owned(), "0".to_owned()),
             ("SESSIONS_PATH".to_owned(), sessions.display().to_string()),
             ("API_KEY".to_owned(), API_KEY.to_owned()),
             ("WHATSAPP_WEB_URL".to_owned(), sim.url()),
             ("ENABLE_WEBSOCKET".to_owned(), "true".to_owned()),
-            ("LOG_LEVEL".to_owned(), "info".to_owned()),
+            (
+                "LOG_LEVEL".to_owned(),
+                std::env::var("WAGW_TEST_LOG_LEVEL").unwrap_or_else(|_| "info".to_owned()),
+            ),
             ("ENV_PATH".to_owned(), "/nonexistent/.env".to_owned()),
         ]);
         match hook {
@@ -237,7 +288,10 @@ impl Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wa-gateway"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+            .env(
+                "HOME",
+                std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+            )
             .envs(&env)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -257,7 +311,9 @@ impl Daemon {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("the daemon prints its address");
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the daemon prints its address");
         let port = addr.rsplit(':').next().unwrap();
         let base_path = env.get("BASE_PATH").cloned().unwrap_or_default();
         Daemon {
@@ -265,7 +321,10 @@ impl Daemon {
             base: format!("http://127.0.0.1:{port}{}", base_path.trim_end_matches('/')),
             sessions_path: PathBuf::from(&env["SESSIONS_PATH"]),
             env,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(90)).build().unwrap(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(90))
+                .build()
+                .unwrap(),
         }
     }
 
@@ -273,11 +332,20 @@ impl Daemon {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn request(&self, method: &str, path: &str, body: Option<Value>, key: Option<&str>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut request = match method {
             "GET" => self.http.get(self.url(path)),
             "DELETE" => self.http.delete(self.url(path)),
-            _ => self.http.post(self.url(path)).json(&body.unwrap_or(json!({}))),
+            _ => self
+                .http
+                .post(self.url(path))
+                .json(&body.unwrap_or(json!({}))),
         };
         if let Some(key) = key {
             request = request.header("x-api-key", key);
@@ -285,7 +353,10 @@ impl Daemon {
         let response = request.send().await.expect("daemon answers");
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
         let text = response.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -298,7 +369,13 @@ impl Daemon {
 
     /// Raw GET (status, headers, bytes).
     pub async fn get_raw(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
-        let response = self.http.get(self.url(path)).header("x-api-key", API_KEY).send().await.unwrap();
+        let response = self
+            .http
+            .get(self.url(path))
+            .header("x-api-key", API_KEY)
+            .send()
+            .await
+            .unwrap();
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
         let headers = response.headers().clone();
         (status, headers, response.bytes().await.unwrap().to_vec())
@@ -309,7 +386,10 @@ impl Daemon {
         let (status, body) = self.get(&format!("/session/start/{id}")).await;
         assert_eq!(status, StatusCode::OK, "start {id}: {body}");
         let (_, body) = self.get(&format!("/session/qr/{id}")).await;
-        body["qr"].as_str().unwrap_or_else(|| panic!("no QR after start: {body}")).to_owned()
+        body["qr"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no QR after start: {body}"))
+            .to_owned()
     }
 
     /// Starts a session, links it to `phone` through the simulator, and waits for CONNECTED.
@@ -330,7 +410,9 @@ impl Daemon {
     /// SIGTERM, then wait for the process to exit.
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("daemon running");
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -348,7 +430,9 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             let deadline = Instant::now() + Duration::from_secs(20);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
@@ -362,10 +446,17 @@ impl Drop for Daemon {
 /// Chromium processes whose command line mentions `dir` (the daemon's sessions path).
 pub fn chromium_processes_under(dir: &Path) -> usize {
     let needle = dir.display().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
     entries
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
         .filter(|cmd| cmd.contains("chrom") && cmd.contains(&needle))
@@ -374,9 +465,11 @@ pub fn chromium_processes_under(dir: &Path) -> usize {
 
 /// Waits until no Chromium runs on `dir` (children exit shortly after the browser).
 pub async fn wait_no_chromium(dir: &Path) {
-    eventually(Duration::from_secs(15), "Chromium processes to exit", async || {
-        (chromium_processes_under(dir) == 0).then_some(())
-    })
+    eventually(
+        Duration::from_secs(15),
+        "Chromium processes to exit",
+        async || (chromium_processes_under(dir) == 0).then_some(()),
+    )
     .await;
 }
 
@@ -387,14 +480,21 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn connect(daemon: &Daemon, session: &str) -> Self {
-        let url = format!("{}/ws/{session}?apiKey={API_KEY}", daemon.base.replacen("http://", "ws://", 1));
-        let (mut stream, _) = tokio_tungstenite::connect_async(url).await.expect("WebSocket connects");
+        let url = format!(
+            "{}/ws/{session}?apiKey={API_KEY}",
+            daemon.base.replacen("http://", "ws://", 1)
+        );
+        let (mut stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("WebSocket connects");
         let frames: Arc<Mutex<Vec<Value>>> = Arc::default();
         let sink = frames.clone();
         tokio::spawn(async move {
             while let Some(Ok(message)) = stream.next().await {
                 if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
-                    sink.lock().unwrap().push(serde_json::from_str(&text).unwrap_or(Value::Null));
+                    sink.lock()
+                        .unwrap()
+                        .push(serde_json::from_str(&text).unwrap_or(Value::Null));
                 }
             }
         });
@@ -407,7 +507,9 @@ impl WsClient {
 
     pub async fn wait_event(&self, data_type: &str) -> Value {
         eventually(WAIT, &format!("WebSocket {data_type}"), async || {
-            self.frames().into_iter().find(|f| f["dataType"] == data_type)
+            self.frames()
+                .into_iter()
+                .find(|f| f["dataType"] == data_type)
         })
         .await
     }
