@@ -148,7 +148,9 @@ async fn create_label(
     Path(raw): Path<String>,
     Json(body): Json<LabelBody>,
 ) -> ControlResult {
-    let id = sim.network().create_label(&phone(&raw)?, &body.name, body.color)?;
+    let id = sim
+        .network()
+        .create_label(&phone(&raw)?, &body.name, body.color)?;
     Ok(Json(json!({"id": id})))
 }
 
