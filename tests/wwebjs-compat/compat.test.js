@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { Sim } = require('./lib/sim');
-const { loadWwebjs, startClient, stopClient, fmt } = require('./lib/wwebjs');
+const { loadWwebjs, startClient, stopClient, killAllBrowsers, fmt } = require('./lib/wwebjs');
 const { makePng } = require('./lib/png');
 
 const EVENT_MS = Number(process.env.WA_COMPAT_EVENT_MS || 30000); // one awaited event
@@ -75,8 +75,15 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
         if (process.env.WA_COMPAT_DEBUG && S.sim) {
             log('simulator output (tail):\n' + S.sim.output.slice(-60).join('\n'));
         }
+        killAllBrowsers();
         await S.sim?.stop();
-        if (S.dataPath) fs.rmSync(S.dataPath, { recursive: true, force: true });
+        if (S.dataPath) {
+            try {
+                fs.rmSync(S.dataPath, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+            } catch (e) {
+                log(`could not remove ${S.dataPath}: ${e.message}`);
+            }
+        }
     });
 
     test('01 qr: the qr event arrives and its string scans through POST /_sim/scan', { timeout: BOOT_CASE_MS }, async () => {

@@ -148,13 +148,19 @@ function startClient(simUrl, { dataPath, clientId = 'compat', label = clientId }
     // Track the browser and the page's console as soon as initialize() has created them.
     let watching = true;
     const watch = async () => {
-        while (watching && !client.pupPage) await new Promise((r) => setTimeout(r, 25));
-        if (!watching) return;
+        while (watching && !client.pupBrowser) await new Promise((r) => setTimeout(r, 25));
         const proc = client.pupBrowser?.process?.();
         if (proc?.pid) {
             browserPids.add(proc.pid);
             proc.once('exit', () => browserPids.delete(proc.pid));
         }
+        if (!watching) {
+            // stopClient() already ran, then initialize() launched a browser: kill it now.
+            killBrowser(proc);
+            return;
+        }
+        while (watching && !client.pupPage) await new Promise((r) => setTimeout(r, 25));
+        if (!watching) return;
         client.pupPage.on('console', (m) => {
             if (['error', 'warn', 'warning'].includes(m.type())) {
                 rec.pageLog.push(`console.${m.type()}: ${m.text()}`);
@@ -174,12 +180,47 @@ function startClient(simUrl, { dataPath, clientId = 'compat', label = clientId }
     client.__stopWatching = () => {
         watching = false;
     };
+    client.__init = init;
     return { client, rec, init };
+}
+
+function killBrowser(proc) {
+    if (!proc?.pid) return;
+    if (proc.exitCode === null && proc.signalCode === null) {
+        try {
+            process.kill(-proc.pid, 'SIGKILL'); // puppeteer starts Chromium detached: own group
+        } catch {
+            try {
+                proc.kill('SIGKILL');
+            } catch {}
+        }
+    }
+    browserPids.delete(proc.pid);
+}
+
+/** SIGKILLs every Chromium still tracked (last resort before the runner ends). */
+function killAllBrowsers() {
+    for (const pid of [...browserPids]) {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        } catch {}
+        browserPids.delete(pid);
+    }
 }
 
 /** destroy() with a deadline; SIGKILLs the browser's process group if it does not close. */
 async function stopClient(client) {
     if (!client) return;
+    // If initialize() has not launched the browser yet, give it a bounded moment so that
+    // destroy() has something to close (the watcher kills any browser that comes later).
+    const deadline = Date.now() + 10000;
+    while (!client.pupBrowser && Date.now() < deadline) {
+        const settled = await Promise.race([
+            client.__init?.then(() => true),
+            new Promise((r) => setTimeout(() => r(false), 50)),
+        ]);
+        if (settled) break;
+    }
     client.__stopWatching?.();
     const proc = client.pupBrowser?.process?.();
     try {
@@ -190,16 +231,7 @@ async function stopClient(client) {
     } catch {
         // fall through to the kill below
     }
-    if (proc?.pid && proc.exitCode === null && proc.signalCode === null) {
-        try {
-            process.kill(-proc.pid, 'SIGKILL');
-        } catch {
-            try {
-                proc.kill('SIGKILL');
-            } catch {}
-        }
-    }
-    if (proc?.pid) browserPids.delete(proc.pid);
+    killBrowser(proc);
 }
 
-module.exports = { loadWwebjs, startClient, stopClient, fmt };
+module.exports = { loadWwebjs, startClient, stopClient, killAllBrowsers, fmt };
