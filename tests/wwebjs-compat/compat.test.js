@@ -195,7 +195,7 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
     });
 
     test('07 createGroup, then GroupChat.addParticipants; GET /_sim/groups/<id> shows them', { timeout: CASE_MS }, async () => {
-        const { client } = needReady();
+        const { client, rec } = needReady();
         const subject = `Compat group ${Date.now() % 100000}`;
         const res = await client.createGroup(subject, [wid(BOB)]);
         assert.equal(typeof res, 'object', `createGroup returned ${fmt(res)}`);
@@ -206,6 +206,7 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
         const chat = await client.getChatById(gid);
         assert.equal(chat.isGroup, true, `getChatById(${gid}) = ${fmt(chat)}`);
         assert.equal(chat.name, subject);
+        const from = rec.events.length;
         const added = await chat.addParticipants([wid(CAROL)]);
         assert.equal(typeof added, 'object', `addParticipants returned ${fmt(added)}`);
         assert.equal(added[wid(CAROL)]?.code, 200, `addParticipants = ${fmt(added)}`);
@@ -216,6 +217,14 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
         for (const p of [ME, BOB, CAROL]) assert.ok(phones.includes(p), `group participants ${fmt(phones)} lack ${p}`);
         const me = g.participants.find((p) => p.phone === ME);
         assert.ok(me.isAdmin || me.isSuperAdmin, `creator is not admin: ${fmt(me)}`);
+
+        // WA Web records the add as a gp2 notification in the group: group_join.
+        const [join] = await rec.waitFor(
+            'group_join',
+            (n) => n.chatId === gid && (n.recipientIds || []).map(ser).includes(wid(CAROL)),
+            { timeoutMs: EVENT_MS, from },
+        );
+        assert.equal(join.type, 'add');
     });
 
     test('08 a reaction from a contact (POST /_sim/reactions) raises message_reaction', { timeout: CASE_MS }, async () => {
@@ -285,6 +294,7 @@ describe('whatsapp-web.js 1.34.7 against wa-sim', () => {
         const media = await msg.downloadMedia();
         assert.ok(media, `downloadMedia() returned ${media}`);
         assert.equal(media.mimetype.split(';')[0], 'image/png');
+        if (media.filesize != null) assert.equal(media.filesize, png.length, 'MessageMedia.filesize');
         const bytes = Buffer.from(media.data, 'base64');
         assert.equal(bytes.length, png.length, 'downloaded size');
         assert.ok(bytes.equals(png), 'downloaded bytes differ from the sent ones');
