@@ -75,9 +75,9 @@ ENV TINI_SUBREAPER=1
 # ---------------------------------------------------------------------------
 # Simulator image: `docker build --target sim -t wa-sim .` (no Chromium needed:
 # the sim only serves the page and the simulated network).
-# The sim listens on 127.0.0.1 by default; in a container it must bind all
-# interfaces, so the wa-sim binary must support `--host` (and `--port`).
-# Point the gateway at it with WHATSAPP_WEB_URL=http://<sim-host>:8585/
+# wa-sim listens on 127.0.0.1 unless told otherwise; in a container it binds all
+# interfaces (`--host 0.0.0.0`). Point the gateway at it with
+# WHATSAPP_WEB_URL=http://<sim-host>:8585/
 # ---------------------------------------------------------------------------
 FROM runtime-base AS sim
 COPY --from=sim-builder /out/wa-sim /usr/local/bin/wa-sim

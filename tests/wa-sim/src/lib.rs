@@ -18,7 +18,7 @@ mod media;
 pub mod network;
 mod page;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -63,6 +63,9 @@ impl Sim {
 /// Options for [`start_with`].
 #[derive(Debug, Clone)]
 pub struct SimOptions {
+    /// The address to listen on: loopback by default, `0.0.0.0` to be reachable from other
+    /// hosts (a container).
+    pub host: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
     pub ref_interval: Duration,
@@ -71,6 +74,7 @@ pub struct SimOptions {
 impl Default for SimOptions {
     fn default() -> Self {
         Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             ref_interval: DEFAULT_REF_INTERVAL,
         }
@@ -148,9 +152,10 @@ pub async fn start_on(port: u16) -> SimHandle {
 
 /// Starts a simulator; panics when the port cannot be bound (a test setup error).
 pub async fn start_with(options: SimOptions) -> SimHandle {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+    let requested = SocketAddr::new(options.host, options.port);
+    let listener = tokio::net::TcpListener::bind(requested)
         .await
-        .unwrap_or_else(|e| panic!("wa-sim cannot bind 127.0.0.1:{}: {e}", options.port));
+        .unwrap_or_else(|e| panic!("wa-sim cannot bind {requested}: {e}"));
     let addr = listener.local_addr().expect("bound address");
     let sim = Arc::new(Sim {
         network: Mutex::new(Network::new()),
