@@ -7,6 +7,7 @@ mod channel;
 mod chat;
 mod client;
 mod contact;
+mod dashboard;
 mod events;
 mod group_chat;
 mod http_edge;
