@@ -3,9 +3,19 @@
  * ${BASE_PATH}/dashboard/. It only talks to the public REST API (and the
  * optional per-session WebSocket), exactly like any other API client.
  *
- * Stable hooks for browser tests are listed in the README of the dashboard
- * section (ids on index.html, data-session-id / .state on session rows,
- * data-action on row buttons, #confirm-ok for the terminate confirmation).
+ * Stable hooks for browser tests (tests/e2e/dashboard.rs drives them):
+ * - API key: #api-key, #save-key; body[data-auth] is unknown|forbidden|ok and
+ *   #banner shows while the server answers 403.
+ * - Sessions: #new-session-id + #start-session; #sessions[data-status] is
+ *   loading|forbidden|error|ok; one li[data-session-id] per session, its
+ *   .state text being the state (CONNECTED, ...); row buttons
+ *   button[data-action=stop|restart|terminate]; #confirm-ok / #confirm-cancel
+ *   answer the terminate confirmation (#confirm-dialog).
+ * - Selected session: #session-detail[data-session-id], #selected-state,
+ *   #qr-image (a blob: URL of the PNG), #qr-status[data-status],
+ *   #pairing-phone + #request-pairing -> #pairing-code, #info-pushname,
+ *   #info-wid, #ws-status[data-status], #events li[data-type] (newest first).
+ * - window.waGatewayDashboard: refresh(), select(id), pollQr(), basePath.
  */
 (function () {
   'use strict';
