@@ -18,6 +18,22 @@
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // Events that make sense before `ready`; every other one waits for it.
+  const LIFECYCLE_EVENTS = new Set([
+    'qr', 'code', 'authenticated', 'auth_failure', 'ready', 'change_state', 'disconnected',
+    'loading_screen', '__state', '__auth', '__log',
+  ]);
+  const MAX_HELD_EVENTS = 10000;
+  const heldEvents = [];
+
+  function send(type, data) {
+    try {
+      window[binding](JSON.stringify(data === undefined ? { type } : { type, data }));
+    } catch (err) {
+      console.error('wa-gateway: cannot report event', type, err);
+    }
+  }
+
   const wagw = {
     /** Registers a function Rust can call by name. */
     register(name, fn) {
@@ -29,11 +45,13 @@
     },
     /** Reports an event to Rust: `type` is the wwebjs-api dataType. */
     emit(type, data) {
-      try {
-        window[binding](JSON.stringify(data === undefined ? { type } : { type, data }));
-      } catch (err) {
-        console.error('wa-gateway: cannot report event', type, err);
+      // Collection events may fire before `ready` (a message arriving while WhatsApp Web
+      // finishes its sync); hold them so receivers see `ready` first and lose nothing.
+      if (!wagw.ready && !LIFECYCLE_EVENTS.has(type)) {
+        if (heldEvents.length < MAX_HELD_EVENTS) heldEvents.push([type, data]);
+        return;
       }
+      send(type, data);
     },
     /** Entry point for Rust: resolves to {ok: value} or {err: {status, message}}, never throws. */
     async call(name, args) {
@@ -88,19 +106,26 @@
     }
   }
 
+  /** Listens to WhatsApp Web's collections from boot on (not from `ready`, as whatsapp-web.js
+   * does), so messages that arrive while the sync finishes are not missed. */
+  function attachEventListeners() {
+    try {
+      wagw.attachEventListeners();
+    } catch (err) {
+      // Unlike whatsapp-web.js, say why instead of never becoming ready silently.
+      console.error('wa-gateway: event listeners failed', err);
+      wagw.emit('__log', String(err && err.stack || err));
+    }
+  }
+
   function onSynced() {
     wagw.emit('authenticated');
-    if (!wagw.ready) {
-      try {
-        wagw.attachEventListeners();
-      } catch (err) {
-        // Unlike whatsapp-web.js, say why instead of never becoming ready silently.
-        console.error('wa-gateway: event listeners failed', err);
-        wagw.emit('__log', String(err && err.stack || err));
-      }
-    }
+    const first = !wagw.ready;
     wagw.ready = true;
     wagw.emit('ready');
+    if (first) {
+      for (const [type, data] of heldEvents.splice(0)) send(type, data);
+    }
   }
 
   function onStateChange(state) {
@@ -127,6 +152,7 @@
     const Socket = wagw.mod('WAWebSocketModel').Socket;
     const Conn = wagw.mod('WAWebConnModel').Conn;
     const Cmd = wagw.mod('WAWebCmd').Cmd;
+    attachEventListeners();
     Socket.on('change:state', (_socket, state) => onStateChange(state));
     wagw.emit('__state', { state: Socket.state });
 

@@ -116,6 +116,8 @@ pub enum Mode {
 #[derive(Default)]
 struct Inbox {
     bodies: Vec<Value>,
+    /// Requests answered with an error while in `Mode::Fail`.
+    refused: usize,
     headers: Vec<HashMap<String, String>>,
 }
 
@@ -151,6 +153,11 @@ impl WebhookReceiver {
 
     pub fn bodies(&self) -> Vec<Value> {
         self.inbox.lock().unwrap().bodies.clone()
+    }
+
+    /// How many deliveries were refused so far.
+    pub fn refused(&self) -> usize {
+        self.inbox.lock().unwrap().refused
     }
 
     pub fn headers(&self) -> Vec<HashMap<String, String>> {
@@ -204,7 +211,10 @@ async fn record(
 ) -> StatusCode {
     let mode = *receiver.mode.lock().unwrap();
     match mode {
-        Mode::Fail => return StatusCode::SERVICE_UNAVAILABLE,
+        Mode::Fail => {
+            receiver.inbox.lock().unwrap().refused += 1;
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         Mode::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return StatusCode::OK;
