@@ -18,7 +18,6 @@ pub mod session;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -92,7 +91,6 @@ impl Gateway {
             state.sessions.shutdown(),
         );
         state.bus.flush(grace).await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
         tracing::info!("stopped");
         Ok(())
     }
