@@ -71,9 +71,11 @@ impl EventBus {
         &self.sockets
     }
 
-    /// Closes a session's WebSocket subscribers (stop / terminate), as wwebjs-api does.
+    /// Closes a session's WebSocket subscribers (stop / terminate), as wwebjs-api does, and
+    /// lets its webhook workers end once they have delivered what is queued.
     pub fn close_session(&self, session_id: &str) {
         self.sockets.close(session_id);
+        self.webhooks.forget_session(session_id);
     }
 
     /// Waits until queued webhooks are delivered or the deadline passes (shutdown).

@@ -78,6 +78,11 @@ impl WebhookDispatcher {
         Queue { sender }
     }
 
+    /// Drops a session's queues; their workers deliver what is queued, then end.
+    pub fn forget_session(&self, session_id: &str) {
+        self.queues.retain(|(session, _), _| session != session_id);
+    }
+
     /// Waits until every queued event is delivered (or given up), at most `deadline`.
     pub async fn flush(&self, deadline: Duration) {
         let waiting = async {
