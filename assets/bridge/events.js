@@ -34,8 +34,20 @@
     if (!msg.id.fromMe) wagw.emit('message', { message });
   }
 
+  /** A value as a page.evaluate result carries it: CDP returnByValue copies own enumerable
+   * properties and ignores toJSON, so Wids stay {server, user, _serialized}. */
+  function asEvaluated(value) {
+    if (Array.isArray(value)) return value.map(asEvaluated);
+    if (value === null || typeof value !== 'object') return value;
+    const copy = {};
+    for (const [key, inner] of Object.entries(value)) copy[key] = asEvaluated(inner);
+    return copy;
+  }
+
+  // whatsapp-web.js re-fetches the chat of chat_removed, chat_archived and unread_count with
+  // getChatById (a page.evaluate), so these chats have the shape of a call's answer.
   async function chatPayload(chat) {
-    return M().chat(chat);
+    return asEvaluated(await M().chat(chat));
   }
 
   function attachMessageListeners(Msg) {
@@ -61,9 +73,10 @@
       if (isGroupNumberChange || isContactNumberChange) {
         const message = M().message(msg);
         const newId = isGroupNumberChange ? msg.recipients && M().serialized(msg.recipients[0]) : M().serialized(msg.to);
+        // whatsapp-web.js compares them after JSON, where Wids are strings.
         const oldId = isGroupNumberChange
           ? M().serialized(msg.author)
-          : (msg.templateParams || []).find((id) => id !== newId);
+          : (msg.templateParams || []).map((id) => M().serialized(id)).find((id) => id !== newId);
         wagw.emit('contact_changed', { message, oldId, newId, isContact: isContactNumberChange });
       }
     }));

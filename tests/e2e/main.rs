@@ -9,6 +9,7 @@ mod client;
 mod contact;
 mod dashboard;
 mod events;
+mod events_catalog;
 mod group_chat;
 mod http_edge;
 mod message;

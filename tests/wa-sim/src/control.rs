@@ -16,10 +16,13 @@ use crate::Sim;
 use crate::network::groups::{GroupProperty, ParticipantAction};
 use crate::network::{NetError, Outgoing, phone_of, short_message_id};
 
+mod phone_events;
+
 pub fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/health", get(|| async { Json(json!({"ok": true})) }))
         .merge(crate::network::channels::control::routes())
+        .merge(phone_events::routes())
         .route("/accounts", post(upsert_account))
         .route("/accounts/{phone}", get(account))
         .route("/accounts/{phone}/sent", get(sent))

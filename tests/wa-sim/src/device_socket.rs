@@ -55,7 +55,9 @@ async fn serve_page(sim: Arc<Sim>, mut socket: WebSocket) {
                     break;
                 }
             }
-            Some(push) = pushes.recv() => {
+            push = pushes.recv() => {
+                // The network closed this connection (the device lost its link).
+                let Some(push) = push else { break };
                 // Linked now (or logged out and about to reload): no more QR refs.
                 if push.contains(r#""event":"paired""#) || push.contains(r#""event":"loggedOut""#) {
                     wants_refs = false;
@@ -107,6 +109,10 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
         return result;
     }
     match method {
+        "hello" if network.is_cut_off(&params["login"]) => {
+            network.close_connection(conn);
+            Err(NetError::Forbidden("cannot reach WhatsApp".into()))
+        }
         "hello" => Ok(match network.hello(conn, &params["login"]) {
             Hello::Connected(sync) => json!({"status": "connected", "sync": sync}),
             Hello::Unpaired => json!({"status": "unpaired"}),
@@ -125,6 +131,10 @@ fn handle(sim: &Arc<Sim>, conn: ConnId, method: &str, params: &Value) -> NetResu
                 sim.schedule_delivery_ack(id.to_string());
             }
             Ok(result)
+        }
+        "retryReceipt" => {
+            network.retry_receipt(conn, str_param(params, "id")?)?;
+            Ok(json!({}))
         }
         "sendSeen" => {
             network.send_seen(conn, str_param(params, "chat")?)?;

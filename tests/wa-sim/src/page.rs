@@ -20,6 +20,14 @@ const AREAS: &[(&str, &str)] = &[
     ("history.js", include_str!("../assets/page/history.js")),
     ("channels.js", include_str!("../assets/page/channels.js")),
     ("misc.js", include_str!("../assets/page/misc.js")),
+    (
+        "ciphertext.js",
+        include_str!("../assets/page/ciphertext.js"),
+    ),
+    (
+        "number_change.js",
+        include_str!("../assets/page/number_change.js"),
+    ),
     ("ui.js", include_str!("../assets/page/ui.js")),
     ("boot.js", include_str!("../assets/page/boot.js")),
 ];

@@ -308,7 +308,8 @@
     server.setOnClose(() => {
       if (leaving) return;
       Socket.set({ state: storedLogin() ? 'OPENING' : 'OPENING', stream: 'DISCONNECTED' });
-      setTimeout(() => start().catch((e) => console.error('wa-sim: reconnect failed', e)), RECONNECT_DELAY_MS);
+      // A reconnect the server refuses (no network) times out; the next close retries.
+      setTimeout(() => start().catch(() => Socket.set('state', 'TIMEOUT')), RECONNECT_DELAY_MS);
     });
 
     async function start() {

@@ -7,6 +7,8 @@
 //! device (its own view: `fromMe`, chat id, unread counts).
 
 pub mod channels;
+mod ciphertext;
+mod connectivity;
 mod devices;
 pub mod groups;
 mod history;
@@ -14,6 +16,7 @@ mod invites;
 mod labels;
 pub mod linking;
 mod messages;
+mod number_change;
 mod search;
 mod views;
 
@@ -64,6 +67,10 @@ pub struct Network {
     channels: channels::Channels,
     media: HashMap<String, MediaBlob>,
     calls: Vec<Call>,
+    /// Phones whose linked devices are cut off from the network (an outage).
+    unreachable_phones: HashSet<String>,
+    /// Message id -> phones whose devices got it undecryptable and have not retried yet.
+    undecryptable: HashMap<String, BTreeSet<String>>,
     next_connection: ConnId,
     /// Orders messages and activities in the sent/inbox listings.
     next_seq: u64,

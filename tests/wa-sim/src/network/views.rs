@@ -131,6 +131,9 @@ impl Network {
 
     /// The message as `viewer`'s device stores it (WhatsApp Msg attributes).
     pub fn view_message(&self, message: &Message, viewer: &str) -> Value {
+        if let Some(placeholder) = self.ciphertext_placeholder(message, viewer) {
+            return placeholder;
+        }
         let mut attrs = message.content.clone();
         let from_me = viewer == message.sender;
         let (from, to, author) = match &message.chat {
