@@ -35,42 +35,10 @@
     }
   }
 
-  /** whatsapp-web.js cropAndResizeImage: a centred square of `size` px, as a JPEG data URL. */
-  async function squareJpeg(media, size) {
-    if (!String(media.mimetype).includes('image')) throw wagw.fail(400, 'Media is not an image');
-    const img = await new Promise((resolve, reject) => {
-      const image = new Image();
-      image.onload = () => resolve(image);
-      image.onerror = () => reject(wagw.fail(400, 'the picture is not a readable image'));
-      image.src = `data:${media.mimetype};base64,${media.data}`;
-    });
-    const side = Math.min(img.width, img.height);
-    const canvas = document.createElement('canvas');
-    canvas.width = size;
-    canvas.height = size;
-    canvas
-      .getContext('2d')
-      .drawImage(img, Math.floor((img.width - side) / 2), Math.floor((img.height - side) / 2), side, side, 0, 0, size, size);
-    return canvas.toDataURL('image/jpeg', 1);
-  }
-
-  /** WWebJS.getProfilePicThumbToBase64: the thumbnail of `wid` as base64, or undefined. */
-  async function thumbBase64(wid) {
-    const thumbs = Collections().ProfilePicThumb;
-    const thumb = thumbs.get(wid) || (await thumbs.find(wid).catch(() => null));
-    if (!thumb || !thumb.img) return undefined;
-    try {
-      const bytes = new Uint8Array(await (await fetch(thumb.img)).arrayBuffer());
-      return mod('WABase64').encodeB64(bytes);
-    } catch (_err) {
-      return undefined;
-    }
-  }
-
   /** Channel._setChannelMetadata: editNewsletterMetadataAction, false when refused. */
   async function setMetadata(chatId, values, edits) {
     const chat = await requireChannel(chatId);
-    if (edits.editPicture) values.picture = values.picture ? await squareJpeg(values.picture, 640) : null;
+    if (edits.editPicture) values.picture = values.picture ? await wagw.media.squareJpeg(values.picture, 640, 1) : null;
     return refusedIsFalse(() => mod('WAWebEditNewsletterMetadataAction').editNewsletterMetadataAction(chat, edits, values));
   }
 
@@ -78,54 +46,28 @@
 
   wagw.register('channel.getClassInfo', async ({ chatId }) => channelJson(await requireChannel(chatId)));
 
-  // Client.sendMessage to a newsletter: text only here (WWebJS.sendMessage, channel branch).
-  wagw.register('channel.sendMessage', async ({ chatId, content, options = {} }) => {
+  // Client.sendMessage to a newsletter (WWebJS.sendMessage, channel branch): text, or media
+  // uploaded unencrypted and posted with its handle.
+  wagw.register('channel.sendMessage', async ({ chatId, contentType, content, options = {} }) => {
     const chat = await requireChannel(chatId);
     // whatsapp-web.js refuses these for channels and returns nothing.
     const refused = ['sendMediaAsDocument', 'quotedMessageId', 'parseVCards', 'isViewOnce'];
     if (refused.some((key) => options[key])) return null;
     if (options.sendSeen !== false) await sendSeen(chat);
 
-    const me = mod('WAWebUserPrefsMeUser');
-    const from = chat.id.isLid() ? me.getMaybeMeLidUser() : me.getMaybeMePnUser();
-    const MsgKey = mod('WAWebMsgKey');
-    const id = new MsgKey({ from, to: chat.id, id: await MsgKey.newId(), participant: undefined, selfDir: 'out' });
-    let linkOptions = {};
-    const link = options.linkPreview !== false ? mod('WALinkify').findLink(content) : null;
-    if (link) {
-      const preview = await mod('WAWebLinkPreviewChatAction').getLinkPreview(link);
-      if (preview && preview.data) linkOptions = Object.assign({}, preview.data, { preview: true, subtype: 'url' });
-    }
-    const attrs = Object.assign(
-      { linkPreview: options.linkPreview !== false, waitUntilMsgSent: options.waitUntilMsgSent },
-      linkOptions,
-      {
-        id,
-        ack: 0,
-        body: content,
-        from,
-        to: chat.id,
-        local: true,
-        self: 'out',
-        t: Math.floor(Date.now() / 1000),
-        isNewMsg: true,
-        type: 'chat',
-      },
-      mod('WAWebGetEphemeralFieldsMsgActionsUtils').getEphemeralFields(chat),
-      options.extra || {},
-    );
-    delete attrs.canonicalUrl;
-
+    const { attrs, mediaOptions } = await wagw.buildMessage(chat, { contentType, content, options });
     const msg = new (Collections().Msg.modelClass)(attrs);
+    const isMedia = Object.keys(mediaOptions).length > 0;
     const records = mod('WAWebNewsletterUpdateMsgsRecordsJob');
     await records.addNewsletterMsgsRecords([mod('WAWebMsgDataFromModel').msgDataFromMsgModel(msg)]);
     chat.msgs.add(msg);
     chat.t = msg.t;
-    const result = await mod('WAWebNewsletterSendMessageJob').sendNewsletterMessageJob({
-      msg,
-      type: 'text',
-      newsletterJid: chat.id.toJid(),
-    });
+    const result = await mod('WAWebNewsletterSendMessageJob').sendNewsletterMessageJob(
+      Object.assign(
+        { msg, type: attrs.type === 'chat' ? 'text' : isMedia ? 'media' : 'pollCreation', newsletterJid: chat.id.toJid() },
+        isMedia ? { mediaMetadata: msg.avParams(), mediaHandle: mediaOptions.mediaHandle } : {},
+      ),
+    );
     if (result.success) {
       msg.t = result.ack.t;
       msg.serverId = result.serverId;
@@ -200,7 +142,7 @@
       newsletterWid: channelWid,
       invitee: userWid,
       inviteMessage: options.comment,
-      base64Thumb: await thumbBase64(channelWid),
+      base64Thumb: await wagw.media.profilePicThumbBase64(channelWid),
     });
     return result.messageSendResult === 'OK';
   });
@@ -292,7 +234,7 @@
     if (!mod('WAWebNewsletterGatingUtils').isNewsletterCreationEnabled()) {
       return 'CreateChannelError: A channel creation is not enabled';
     }
-    if (picture) picture = await squareJpeg(picture, 640);
+    if (picture) picture = await wagw.media.squareJpeg(picture, 640, 1);
     let response;
     try {
       response = await mod('WAWebNewsletterCreateQueryJob').createNewsletterQuery({ name: title, description, picture });

@@ -371,23 +371,6 @@
     return me.getMaybeMePnUser() || me.getMaybeMeLidUser();
   };
 
-  /** whatsapp-web.js cropAndResizeImage: a centred square of `size` px, as a JPEG data URL. */
-  async function squareJpeg(media, size) {
-    if (!String(media.mimetype).includes('image')) throw wagw.fail(400, 'Media is not an image');
-    const img = await new Promise((resolve, reject) => {
-      const image = new Image();
-      image.onload = () => resolve(image);
-      image.onerror = () => reject(wagw.fail(400, 'pictureData is not a readable image'));
-      image.src = `data:${media.mimetype};base64,${media.data}`;
-    });
-    const side = Math.min(img.width, img.height);
-    const canvas = document.createElement('canvas');
-    canvas.width = size;
-    canvas.height = size;
-    canvas.getContext('2d').drawImage(img, Math.floor((img.width - side) / 2), Math.floor((img.height - side) / 2), side, side, 0, 0, size, size);
-    return canvas.toDataURL('image/jpeg', 0.75);
-  }
-
   async function profilePicThumb(wid) {
     const thumbs = Collections().ProfilePicThumb;
     return thumbs.get(wid) || (await thumbs.find(wid));
@@ -396,8 +379,8 @@
   // whatsapp-web.js WWebJS.setPicture on the account's own wid.
   wagw.register('client.setProfilePicture', async ({ pictureMimetype, pictureData }) => {
     const media = { mimetype: pictureMimetype, data: pictureData };
-    const thumbnail = await squareJpeg(media, 96);
-    const picture = await squareJpeg(media, 640);
+    const thumbnail = await wagw.media.squareJpeg(media, 96);
+    const picture = await wagw.media.squareJpeg(media, 640);
     const wid = myWid();
     try {
       const thumb = await profilePicThumb(wid);

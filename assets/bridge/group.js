@@ -108,24 +108,6 @@
     return result;
   }
 
-  /** The group's picture as base64 (for the invitation's thumbnail), if there is one. */
-  async function pictureBase64(groupWid) {
-    const thumb = await Collections().ProfilePicThumb.find(groupWid).catch(() => null);
-    if (!thumb || !thumb.img) return undefined;
-    try {
-      const response = await fetch(thumb.img);
-      if (!response.ok) return undefined;
-      const blob = await response.blob();
-      return await new Promise((resolve) => {
-        const reader = new FileReader();
-        reader.onloadend = () => resolve(reader.result ? String(reader.result).split(',')[1] : undefined);
-        reader.readAsDataURL(blob);
-      });
-    } catch (_err) {
-      return undefined;
-    }
-  }
-
   /** Sends the private invitation (groups_v4_invite) a participant's privacy asks for. */
   async function sendInvitation(group, participantWid, rpc, comment) {
     Collections().Contact.gadd(participantWid, { silent: true });
@@ -139,7 +121,7 @@
       rpc.inviteV4Code,
       rpc.inviteV4CodeExp,
       comment,
-      await pictureBase64(group.id),
+      await wagw.media.profilePicThumbBase64(group.id),
     );
     return sent.messageSendResult === 'OK';
   }
@@ -249,29 +231,12 @@
   wagw.register('group.setInfoAdminsOnly', ({ chatId, adminsOnly }) => setProperty(chatId, 'restrict', adminsOnly));
   wagw.register('group.setMessagesAdminsOnly', ({ chatId, adminsOnly }) => setProperty(chatId, 'announcement', adminsOnly));
 
-  /** WWebJS.cropAndResizeImage: a centred square of `size` pixels, as a JPEG data URL. */
-  async function squareJpeg(mimetype, data, size) {
-    if (!String(mimetype).includes('image')) throw new Error('Media is not an image');
-    const image = await new Promise((resolve, reject) => {
-      const img = new Image();
-      img.onload = () => resolve(img);
-      img.onerror = () => reject(new Error('The picture is not a readable image'));
-      img.src = `data:${mimetype};base64,${data}`;
-    });
-    const side = Math.min(image.width, image.height);
-    const canvas = document.createElement('canvas');
-    canvas.width = size;
-    canvas.height = size;
-    canvas.getContext('2d').drawImage(
-      image, Math.floor((image.width - side) / 2), Math.floor((image.height - side) / 2), side, side, 0, 0, size, size);
-    return canvas.toDataURL('image/jpeg', 0.75);
-  }
-
   // WWebJS.setPicture: a 96 px thumbnail and a 640 px picture, if the account may set it.
   wagw.register('group.setPicture', async ({ chatId, pictureMimeType, pictureData }) => {
     const group = await findGroup(chatId);
-    const thumbnail = await squareJpeg(pictureMimeType, pictureData, 96);
-    const picture = await squareJpeg(pictureMimeType, pictureData, 640);
+    const media = { mimetype: pictureMimeType, data: pictureData };
+    const thumbnail = await wagw.media.squareJpeg(media, 96);
+    const picture = await wagw.media.squareJpeg(media, 640);
     const thumbs = Collections().ProfilePicThumb;
     try {
       const thumb = thumbs.get(group.id) || (await thumbs.find(group.id));

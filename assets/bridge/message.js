@@ -1,6 +1,6 @@
 // wa-gateway bridge, message module: sending (whatsapp-web.js Client.sendMessage and
-// WWebJS.sendMessage, with the media upload pipeline of WWebJS.processMediaData) and the
-// operations on one message (whatsapp-web.js Message), found by chat and short id.
+// WWebJS.sendMessage; `wagw.buildMessage` gives the attributes, channel.js posts them too) and
+// the operations on one message (whatsapp-web.js Message), found by chat and short id.
 (() => {
   const wagw = window.__wagw;
   const mod = (name) => wagw.mod(name);
@@ -41,120 +41,6 @@
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  function mediaInfoToFile({ data, mimetype, filename }) {
-    const binary = atob(data);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return new File([new Blob([bytes], { type: mimetype })], filename, { type: mimetype, lastModified: Date.now() });
-  }
-
-  async function fileHash(file) {
-    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-    return btoa(String.fromCharCode(...new Uint8Array(digest)));
-  }
-
-  function randomText(length) {
-    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-    let out = '';
-    for (let i = 0; i < length; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
-    return out;
-  }
-
-  /** WWebJS.toStickerData: non-webp images become webp stickers. */
-  async function toStickerData(media) {
-    if (media.mimetype === 'image/webp') return media;
-    if (!String(media.mimetype).startsWith('image/')) {
-      throw wagw.fail(400, 'only images can be sent as stickers');
-    }
-    const webp = await mod('WAWebImageUtils').toWebpSticker(mediaInfoToFile(media));
-    const bytes = new Uint8Array(await webp.arrayBuffer());
-    return { mimetype: 'image/webp', data: mod('WABase64').encodeB64(bytes) };
-  }
-
-  /** WWebJS.processStickerData. */
-  async function processStickerData(media) {
-    const file = mediaInfoToFile(media);
-    const filehash = await fileHash(file);
-    const uploaded = await mod('WAWebUploadManager').encryptAndUpload({
-      blob: file,
-      type: 'sticker',
-      signal: new AbortController().signal,
-      mediaKey: randomText(32),
-      uploadQpl: mod('WAWebStartMediaUploadQpl').startMediaUploadQpl({ entryPoint: 'MediaUpload' }),
-    });
-    return Object.assign({}, uploaded, {
-      clientUrl: uploaded.url,
-      deprecatedMms3Url: uploaded.url,
-      uploadhash: uploaded.encFilehash,
-      size: file.size,
-      type: 'sticker',
-      filehash,
-    });
-  }
-
-  /** WWebJS.processMediaData: prepare, store and upload; returns the media data model. */
-  async function processMediaData(media, { forceGif, forceVoice, forceDocument, forceMediaHd }) {
-    const file = mediaInfoToFile(media);
-    const OpaqueData = mod('WAWebMediaOpaqueData');
-    const opaqueData = await OpaqueData.createFromData(file, media.mimetype);
-    const mediaParams = { asSticker: false, asGif: forceGif, isPtt: forceVoice, asDocument: forceDocument };
-    if (forceMediaHd && file.type.indexOf('image/') === 0) mediaParams.maxDimension = 2560;
-    const mediaData = await mod('WAWebPrepRawMedia').prepRawMedia(opaqueData, mediaParams).waitForPrep();
-    const mediaObject = mod('WAWebMediaStorage').getOrCreateMediaObject(mediaData.filehash);
-    const MediaTypes = mod('WAWebMmsMediaTypes');
-    const mediaType = MediaTypes.msgToMediaType({ type: mediaData.type, isGif: mediaData.isGif, isNewsletter: false });
-    if (!mediaData.filehash) throw new Error('media-fault: sendToChat filehash undefined');
-    if (forceVoice && mediaData.type === 'ptt') {
-      mediaData.waveform = mediaObject.contentInfo.waveform || (await waveformOf(file));
-    }
-    if (!(mediaData.mediaBlob instanceof OpaqueData)) {
-      mediaData.mediaBlob = await OpaqueData.createFromData(mediaData.mediaBlob, mediaData.mediaBlob.type);
-    }
-    mediaData.renderableUrl = mediaData.mediaBlob.url();
-    mediaObject.consolidate(mediaData.toJSON());
-    mediaData.mediaBlob.autorelease();
-    if (mod('WAWebMediaDataUtils').shouldUseMediaCache(MediaTypes.castToV4(mediaObject.type))) {
-      mod('WAWebMediaInMemoryBlobCache').InMemoryMediaBlobCache.put(mediaObject.filehash, mediaData.mediaBlob.formData());
-    }
-    const uploaded = await mod('WAWebMediaMmsV4Upload').uploadMedia({ mimetype: mediaData.mimetype, mediaObject, mediaType });
-    const entry = uploaded.mediaEntry;
-    if (!entry) throw new Error('upload failed: media entry was not created');
-    mediaData.set({
-      clientUrl: entry.mmsUrl,
-      deprecatedMms3Url: entry.deprecatedMms3Url,
-      directPath: entry.directPath,
-      mediaKey: entry.mediaKey,
-      mediaKeyTimestamp: entry.mediaKeyTimestamp,
-      filehash: mediaObject.filehash,
-      encFilehash: entry.encFilehash,
-      uploadhash: entry.uploadHash,
-      size: mediaObject.size,
-      streamingSidecar: entry.sidecar,
-      firstFrameSidecar: entry.firstFrameSidecar,
-      mediaHandle: null,
-    });
-    return mediaData;
-  }
-
-  /** WWebJS.generateWaveform: 64 samples of a voice note, or undefined. */
-  async function waveformOf(file) {
-    try {
-      const buffer = await new AudioContext().decodeAudioData(await file.arrayBuffer());
-      const raw = buffer.getChannelData(0);
-      const blockSize = Math.floor(raw.length / 64);
-      const blocks = [];
-      for (let i = 0; i < 64; i++) {
-        let sum = 0;
-        for (let j = 0; j < blockSize; j++) sum += Math.abs(raw[blockSize * i + j]);
-        blocks.push(sum / blockSize);
-      }
-      const scale = Math.pow(Math.max(...blocks), -1);
-      return new Uint8Array(blocks.map((n) => Math.floor(100 * n * scale)));
-    } catch (_err) {
-      return undefined;
-    }
-  }
-
   /** whatsapp-web.js Location as sendMessage reads it; a string description is kept. */
   function locationOf({ latitude, longitude, description }) {
     if (description && typeof description === 'object') {
@@ -174,18 +60,27 @@
     };
   }
 
-  /** WWebJS.sendMessage for a normal chat: builds the message and addAndSendMsgToChat. */
-  async function sendToChat(chat, content, options) {
+  /**
+   * WWebJS.sendMessage up to the send: the attributes of a new message of `chat` (a chat, a
+   * group or a channel) from whatsapp-web.js's internal options, media uploaded. Also gives
+   * the media options (empty without media), which a channel post sends along.
+   */
+  async function messageAttributes(chat, content, options) {
     const { findLink } = mod('WALinkify');
+    const isChannel = mod('WAWebChatGetters').getIsNewsletter(chat);
     let mediaOptions = {};
     if (options.media) {
-      mediaOptions = options.sendMediaAsSticker
-        ? await processStickerData(await toStickerData(options.media))
-        : await processMediaData(options.media, {
+      // Client.sendMessage turns sticker media into webp (Util.formatToWebpSticker) first.
+      const media = options.sendMediaAsSticker ? await wagw.media.toStickerData(options.media) : options.media;
+      mediaOptions = options.sendMediaAsSticker && !isChannel
+        ? await wagw.media.processStickerData(media)
+        : await wagw.media.processMediaData(media, {
+          forceSticker: options.sendMediaAsSticker,
           forceGif: options.sendVideoAsGif,
           forceVoice: options.sendAudioAsVoice,
           forceDocument: options.sendMediaAsDocument,
           forceMediaHd: options.sendMediaAsHd,
+          sendToChannel: isChannel,
         });
       mediaOptions.caption = options.caption;
       content = options.sendMediaAsSticker ? undefined : mediaOptions.preview;
@@ -312,21 +207,15 @@
       extraOptions,
     );
     delete message.canonicalUrl;
-
-    const [msgPromise, sendResultPromise] = mod('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, message);
-    await msgPromise;
-    if (options.waitUntilMsgSent) await sendResultPromise;
-    return Collections().Msg.get(id._serialized);
+    return { attrs: message, mediaOptions };
   }
 
   /**
-   * whatsapp-web.js Client.sendMessage. `contentType` is one of string, MessageMedia, Location,
-   * Contact, Poll (MessageMediaFromURL arrives already downloaded, as MessageMedia).
+   * whatsapp-web.js Client.sendMessage's mapping of the content to its internal options:
+   * `contentType` is one of string, MessageMedia, Location, Contact, Poll (MessageMediaFromURL
+   * arrives already downloaded, as MessageMedia). Gives the body and the internal options.
    */
-  async function sendMessage({ chatId, contentType, content, options = {} }) {
-    if (/@\w*newsletter\b/.test(chatId) || /@\w*broadcast\b/.test(chatId)) {
-      throw wagw.fail(400, 'channels and status are not sent to through this endpoint');
-    }
+  function internalOptionsOf(contentType, content, options) {
     let mentions = options.mentions;
     if (mentions && !Array.isArray(mentions)) mentions = [mentions];
     let groupMentions = options.groupMentions;
@@ -368,9 +257,32 @@
       internal.contactCard = createWid(content.contactId);
       body = '';
     }
+    return { body, internal };
+  }
+
+  /**
+   * The attributes of a message Client.sendMessage would send to `chat` (a chat, a group or a
+   * channel): {attrs, mediaOptions}. The message and channel modules send them.
+   */
+  async function buildMessage(chat, { contentType, content, options = {} }) {
+    const { body, internal } = internalOptionsOf(contentType, content, options);
+    return messageAttributes(chat, body, internal);
+  }
+
+  wagw.buildMessage = buildMessage;
+
+  /** whatsapp-web.js Client.sendMessage to a chat or group (WWebJS.sendMessage, normal chat). */
+  async function sendMessage({ chatId, contentType, content, options = {} }) {
+    if (/@\w*newsletter\b/.test(chatId) || /@\w*broadcast\b/.test(chatId)) {
+      throw wagw.fail(400, 'channels and status are not sent to through this endpoint');
+    }
     const chat = await requireChat(chatId);
     if (options.sendSeen !== false) await sendSeen(chat);
-    const msg = await sendToChat(chat, body, internal);
+    const { attrs } = await buildMessage(chat, { contentType, content, options });
+    const [msgPromise, sendResultPromise] = mod('WAWebSendMsgChatAction').addAndSendMsgToChat(chat, attrs);
+    await msgPromise;
+    if (options.waitUntilMsgSent) await sendResultPromise;
+    const msg = Collections().Msg.get(attrs.id._serialized);
     return msg ? M().message(msg) : null;
   }
 

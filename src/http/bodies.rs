@@ -59,3 +59,44 @@ pub struct RunMethodBody {
     #[serde(default)]
     pub options: Option<serde_json::Value>,
 }
+
+/// `{inviteCode}`: a group's (what follows `https://chat.whatsapp.com/`) or a channel's (what
+/// follows `https://whatsapp.com/channel/`).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteCodeBody {
+    #[schema(example = "D2bJ8Z1x3qV5K7m9P0aB4c")]
+    pub invite_code: String,
+}
+
+/// A label id, a number or a string as WhatsApp Business shows it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LabelId {
+    Number(i64),
+    Text(String),
+}
+
+/// One id or a list of ids (wwebjs-api passes either to the library).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Default for OneOrMany {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl OneOrMany {
+    /// The ids as a list.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(id) => vec![id],
+            OneOrMany::Many(ids) => ids,
+        }
+    }
+}

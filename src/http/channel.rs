@@ -8,6 +8,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -15,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::bodies::ChatIdBody;
+use super::bodies::{ChatIdBody, InviteCodeBody};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ReadySession};
 use super::media_fetch::{FetchOptions, MediaFetcher};
@@ -82,57 +83,122 @@ pub async fn get_class_info(
     ))
 }
 
+impl MediaBody {
+    /// MessageMedia from a body field: mimetype and base64 data required.
+    fn from_field(value: &Value, field: &str) -> ApiResult<Self> {
+        let mut media = MediaBody::deserialize(value)
+            .map_err(|err| ApiError::bad_request(format!("Invalid body field {field}: {err}")))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(media.data.trim())
+            .map_err(|_| {
+                ApiError::bad_request(format!(
+                    "Invalid body field {field}.data: expected base64 data"
+                ))
+            })?;
+        media.data = media.data.trim().to_owned();
+        Ok(media)
+    }
+}
+
+/// `mediaFromURLOptions`: what `MessageMedia.fromUrl` is given besides the URL.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaFromUrlOptions {
+    /// Take the answer's Content-Type when the URL has no known extension.
+    #[serde(default = "yes")]
+    pub unsafe_mime: bool,
+    /// The file name (default: the URL's last segment).
+    #[serde(default)]
+    pub filename: Option<String>,
+}
+
+impl Default for MediaFromUrlOptions {
+    fn default() -> Self {
+        MediaFromUrlOptions {
+            unsafe_mime: true,
+            filename: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// `{chatId, contentType, content, options?, mediaFromURLOptions?}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SendMessageBody {
+pub struct ChannelSendMessageBody {
     #[schema(example = "120363400000000000@newsletter")]
     pub chat_id: String,
-    /// string (MessageMedia and MessageMediaFromURL are not posted to channels yet)
+    /// string, MessageMedia or MessageMediaFromURL
     #[schema(example = "string")]
     pub content_type: String,
-    #[schema(example = "Hello subscribers!")]
+    /// The text, a MessageMedia `{mimetype, data, filename?, filesize?}`, or the media's URL.
+    #[schema(value_type = Object, example = "Hello subscribers!")]
     pub content: Value,
-    /// Merged onto `{"waitUntilMsgSent": true}`.
+    /// Merged onto `{"waitUntilMsgSent": true}` (caption, media with string content, ...).
     #[serde(default)]
     pub options: Option<Map<String, Value>>,
     #[serde(default)]
-    pub media_from_url_options: Option<Map<String, Value>>,
+    pub media_from_url_options: Option<MediaFromUrlOptions>,
 }
 
 /// Posts a message to the channel
 #[utoipa::path(post, path = "/channel/sendMessage/{sessionId}", tag = "Channel",
-    params(("sessionId" = String, Path)), request_body = SendMessageBody,
+    params(("sessionId" = String, Path)), request_body = ChannelSendMessageBody,
     responses((status = 200, body = Value, example = json!({"success": true, "message": {"body": "Hello subscribers!", "fromMe": true, "type": "chat"}})),
               (status = 400, body = Value, example = json!({"success": false, "error": "invalid contentType"})),
-              (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"}))))]
+              (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"})),
+              (status = 413, body = Value)))]
 pub async fn send_message(
+    State(state): State<AppState>,
     ReadySession(session): ReadySession,
-    ApiJson(body): ApiJson<SendMessageBody>,
+    ApiJson(body): ApiJson<ChannelSendMessageBody>,
 ) -> ApiResult<Json<Value>> {
     let mut options = Map::new();
     options.insert("waitUntilMsgSent".into(), Value::Bool(true));
     options.extend(body.options.unwrap_or_default());
-    match body.content_type.as_str() {
-        "string" => {}
-        "MessageMedia" | "MessageMediaFromURL" => {
-            return Err(ApiError::bad_request(
-                "media posts to channels are not supported yet: use contentType string",
-            ));
+    let (content_type, content) = match body.content_type.as_str() {
+        "string" => {
+            if !body.content.is_string() {
+                return Err(ApiError::bad_request(
+                    "Invalid body field content: a string is expected for contentType string",
+                ));
+            }
+            if let Some(media) = options.get("media").filter(|m| !m.is_null()) {
+                if !(media["mimetype"].is_string() && media["data"].is_string()) {
+                    return Err(ApiError::bad_request("invalid media options"));
+                }
+                let media = MediaBody::from_field(media, "options.media")?;
+                options.insert("media".into(), json!(media));
+            }
+            ("string", body.content)
+        }
+        "MessageMedia" => (
+            "MessageMedia",
+            json!(MediaBody::from_field(&body.content, "content")?),
+        ),
+        // Downloaded here; the page gets it as MessageMedia.
+        "MessageMediaFromURL" => {
+            let Value::String(url) = body.content else {
+                return Err(ApiError::bad_request(
+                    "Invalid body field content: a URL string is expected for contentType MessageMediaFromURL",
+                ));
+            };
+            let from_url = body.media_from_url_options.unwrap_or_default();
+            let fetch_options = FetchOptions {
+                unsafe_mime: from_url.unsafe_mime,
+                filename: from_url.filename,
+            };
+            let fetched = MediaFetcher::new(&state.config)?
+                .fetch(&url, &fetch_options)
+                .await?;
+            ("MessageMedia", json!(fetched))
         }
         _ => return Err(ApiError::bad_request("invalid contentType")),
-    }
-    let Value::String(text) = body.content else {
-        return Err(ApiError::bad_request(
-            "Invalid body field content: a string is expected for contentType string",
-        ));
     };
-    if options.get("media").is_some_and(|m| !m.is_null()) {
-        return Err(ApiError::bad_request(
-            "media posts to channels are not supported yet: options.media cannot be used",
-        ));
-    }
-    let args = json!({"chatId": body.chat_id, "content": text, "options": options});
+    let args = json!({"chatId": body.chat_id, "contentType": content_type, "content": content, "options": options});
     Ok(success(
         "message",
         call(&session, "channel.sendMessage", args).await?,
@@ -154,7 +220,7 @@ pub struct ChannelSearchOptions {
 /// `{chatId, searchOptions?}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct FetchMessagesBody {
+pub struct ChannelFetchMessagesBody {
     #[schema(example = "120363400000000000@newsletter")]
     pub chat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,12 +229,12 @@ pub struct FetchMessagesBody {
 
 /// The channel's messages, earliest first
 #[utoipa::path(post, path = "/channel/fetchMessages/{sessionId}", tag = "Channel",
-    params(("sessionId" = String, Path)), request_body = FetchMessagesBody,
+    params(("sessionId" = String, Path)), request_body = ChannelFetchMessagesBody,
     responses((status = 200, body = Value, example = json!({"success": true, "messages": []})),
               (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"}))))]
 pub async fn fetch_messages(
     ReadySession(session): ReadySession,
-    ApiJson(body): ApiJson<FetchMessagesBody>,
+    ApiJson(body): ApiJson<ChannelFetchMessagesBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(success(
         "messages",
@@ -377,7 +443,7 @@ pub struct PictureMedia {
 /// `{chatId, newProfilePictureUrl?, newProfilePictureMedia?}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ProfilePictureBody {
+pub struct ChannelProfilePictureBody {
     #[schema(example = "120363400000000000@newsletter")]
     pub chat_id: String,
     /// Downloaded by the gateway (MEDIA_FETCH_* limits apply).
@@ -390,13 +456,13 @@ pub struct ProfilePictureBody {
 
 /// Sets the channel's picture (none removes it)
 #[utoipa::path(post, path = "/channel/setProfilePicture/{sessionId}", tag = "Channel",
-    params(("sessionId" = String, Path)), request_body = ProfilePictureBody,
+    params(("sessionId" = String, Path)), request_body = ChannelProfilePictureBody,
     responses((status = 200, body = Value, example = json!({"success": true, "result": true})),
               (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"}))))]
 pub async fn set_profile_picture(
     State(state): State<AppState>,
     ReadySession(session): ReadySession,
-    ApiJson(body): ApiJson<ProfilePictureBody>,
+    ApiJson(body): ApiJson<ChannelProfilePictureBody>,
 ) -> ApiResult<Json<Value>> {
     let media = match (body.new_profile_picture_media, body.new_profile_picture_url) {
         (
@@ -429,7 +495,7 @@ pub async fn set_profile_picture(
 /// `{chatId, newDescription}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DescriptionBody {
+pub struct ChannelDescriptionBody {
     #[schema(example = "120363400000000000@newsletter")]
     pub chat_id: String,
     #[serde(default)]
@@ -439,12 +505,12 @@ pub struct DescriptionBody {
 
 /// Sets the channel's description
 #[utoipa::path(post, path = "/channel/setDescription/{sessionId}", tag = "Channel",
-    params(("sessionId" = String, Path)), request_body = DescriptionBody,
+    params(("sessionId" = String, Path)), request_body = ChannelDescriptionBody,
     responses((status = 200, body = Value, example = json!({"success": true, "result": true})),
               (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"}))))]
 pub async fn set_description(
     ReadySession(session): ReadySession,
-    ApiJson(body): ApiJson<DescriptionBody>,
+    ApiJson(body): ApiJson<ChannelDescriptionBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(success(
         "result",
@@ -455,7 +521,7 @@ pub async fn set_description(
 /// `{chatId, newSubject}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SubjectBody {
+pub struct ChannelSubjectBody {
     #[schema(example = "120363400000000000@newsletter")]
     pub chat_id: String,
     #[serde(default)]
@@ -465,12 +531,12 @@ pub struct SubjectBody {
 
 /// Renames the channel
 #[utoipa::path(post, path = "/channel/setSubject/{sessionId}", tag = "Channel",
-    params(("sessionId" = String, Path)), request_body = SubjectBody,
+    params(("sessionId" = String, Path)), request_body = ChannelSubjectBody,
     responses((status = 200, body = Value, example = json!({"success": true, "result": true})),
               (status = 404, body = Value, example = json!({"success": false, "error": "Channel not Found"}))))]
 pub async fn set_subject(
     ReadySession(session): ReadySession,
-    ApiJson(body): ApiJson<SubjectBody>,
+    ApiJson(body): ApiJson<ChannelSubjectBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(success(
         "result",
@@ -530,15 +596,6 @@ pub async fn get_channels(ReadySession(session): ReadySession) -> ApiResult<Json
         "result",
         call(&session, "channel.getChannels", json!({})).await?,
     ))
-}
-
-/// `{inviteCode}`
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InviteCodeBody {
-    /// What follows `https://whatsapp.com/channel/`.
-    #[schema(example = "0029VaAbCdEfGhIjKlMnOp")]
-    pub invite_code: String,
 }
 
 /// The channel of an invite code (no `result` when there is none)

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::bodies::{ChatIdBody, RunMethodBody};
+use super::bodies::{ChatIdBody, LabelId, RunMethodBody};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ReadySession};
 use super::reply::{done, success};
@@ -60,14 +60,6 @@ pub struct FetchMessagesBody {
     #[serde(default)]
     #[schema(example = json!({"limit": 10, "fromMe": true}))]
     pub search_options: SearchOptions,
-}
-
-/// A label id, a number or a string as WhatsApp Business shows it.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum LabelId {
-    Number(i64),
-    Text(String),
 }
 
 /// `{chatId, labelIds}`: the labels the chat keeps; the others are removed from it.

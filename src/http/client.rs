@@ -14,7 +14,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::bodies::{ChatIdBody, ContactIdBody, FlagBody, NumberBody, RunMethodBody};
+use super::bodies::{
+    ChatIdBody, ContactIdBody, FlagBody, InviteCodeBody, LabelId, NumberBody, OneOrMany,
+    RunMethodBody,
+};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ReadySession, SessionPath};
 use super::reply::{done, success, success_nullable};
@@ -78,28 +81,6 @@ async fn call(session: &ReadySession, name: &str, body: impl Serialize) -> ApiRe
 
 // ---- bodies used by one operation ----------------------------------------------------------------
 
-/// `{inviteCode}`
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InviteCodeBody {
-    #[schema(example = "D2bJ8Z1x3qV5K7m9P0aB4c")]
-    pub invite_code: String,
-}
-
-/// One id or a list of ids (wwebjs-api passes either to the library).
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Default for OneOrMany {
-    fn default() -> Self {
-        OneOrMany::Many(Vec::new())
-    }
-}
-
 /// `{title, participants, options?}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -114,14 +95,6 @@ pub struct CreateGroupBody {
     /// membershipApprovalMode, isRestrict, isAnnounce.
     #[serde(default)]
     pub options: Map<String, Value>,
-}
-
-/// A label id, a number or a string as WhatsApp Business shows it.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum LabelId {
-    Number(i64),
-    Text(String),
 }
 
 /// `{labelId}`

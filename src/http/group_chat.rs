@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::bodies::{ChatIdBody, RunMethodBody};
+use super::bodies::{ChatIdBody, OneOrMany, RunMethodBody};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ReadySession};
 use super::reply::success;
@@ -35,23 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_group_membership_requests))
         .routes(routes!(reject_group_membership_requests))
         .routes(routes!(run_method))
-}
-
-/// One id or a list of them.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(id) => vec![id],
-            OneOrMany::Many(ids) => ids,
-        }
-    }
 }
 
 /// Milliseconds to wait between two participants: a number, `[ms]` or `[min, max]`.

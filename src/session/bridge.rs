@@ -20,6 +20,7 @@ pub const BINDING: &str = "__wagwEmit";
 const SCRIPTS: &[(&str, &str)] = &[
     ("core.js", include_str!("../../assets/bridge/core.js")),
     ("models.js", include_str!("../../assets/bridge/models.js")),
+    ("media.js", include_str!("../../assets/bridge/media.js")),
     ("events.js", include_str!("../../assets/bridge/events.js")),
     ("session.js", include_str!("../../assets/bridge/session.js")),
     ("client.js", include_str!("../../assets/bridge/client.js")),

@@ -2,7 +2,8 @@
 //! `/client`, against channels of the session's own account and of other simulated accounts,
 //! checked in the answers and in the simulated network.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -23,6 +24,46 @@ async fn channel_state(sim: &Sim, id: &str) -> Value {
 fn has_phone(list: &Value, phone: &str) -> bool {
     list.as_array()
         .is_some_and(|l| l.iter().any(|p| p == phone))
+}
+
+fn png_bytes() -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(PNG)
+        .unwrap()
+}
+
+/// Serves the PNG at `<url>/dot.png` on loopback; returns `<url>`.
+async fn serve_png() -> String {
+    let png = png_bytes();
+    let files = axum::Router::new().route(
+        "/files/dot.png",
+        axum::routing::get(
+            move || async move { ([(header::CONTENT_TYPE, "image/png")], png.clone()) },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/files", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, files).await });
+    url
+}
+
+/// The channel's post of this message on the network, and the bytes of its media there.
+async fn media_post(sim: &Sim, channel: &str, message: &Value) -> (Value, Vec<u8>) {
+    let posts = channel_state(sim, channel).await["posts"].clone();
+    let post = posts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == message["id"]["id"])
+        .unwrap_or_else(|| panic!("no post {} in {posts}", message["id"]))
+        .clone();
+    let path = post["directPath"]
+        .as_str()
+        .expect("a media post")
+        .to_owned();
+    let url = format!("{}{path}", sim.url().trim_end_matches('/'));
+    let bytes = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    (post, bytes.to_vec())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -235,6 +276,63 @@ async fn channels_end_to_end() {
         )
         .await;
     assert_eq!(body["messages"], json!([]));
+
+    // Media posts: the file is uploaded unencrypted and posted by its handle; its bytes are
+    // on the network. MessageMedia, a string with options.media, and MessageMediaFromURL
+    // (fetched by the gateway from a loopback server, allowed by MEDIA_FETCH_ALLOW_PRIVATE).
+    let png = png_bytes();
+    let files_url = serve_png().await;
+    for (request, caption, filename) in [
+        (
+            json!({"chatId": id, "contentType": "MessageMedia", "content": {"mimetype": "image/png", "data": PNG, "filename": "dot.png"}, "options": {"caption": "A dot"}}),
+            "A dot",
+            "dot.png",
+        ),
+        (
+            json!({"chatId": id, "contentType": "string", "content": "Another dot", "options": {"media": {"mimetype": "image/png", "data": PNG, "filename": "other.png"}}}),
+            "Another dot",
+            "other.png",
+        ),
+        (
+            json!({"chatId": id, "contentType": "MessageMediaFromURL", "content": format!("{files_url}/dot.png"), "options": {"caption": "From a URL"}}),
+            "From a URL",
+            "dot.png",
+        ),
+    ] {
+        let (status, body) = daemon.post("/channel/sendMessage/s1", request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let message = &body["message"];
+        assert_eq!(
+            (
+                message["type"].as_str(),
+                message["body"].as_str(),
+                message["hasMedia"].as_bool(),
+                message["ack"].as_i64()
+            ),
+            (Some("image"), Some(caption), Some(true), Some(1)),
+            "{message}"
+        );
+        let (post, bytes) = media_post(&sim, &id, message).await;
+        assert_eq!(bytes, png, "{post}");
+        assert_eq!(
+            (
+                post["type"].as_str(),
+                post["caption"].as_str(),
+                post["author"].as_str()
+            ),
+            (Some("image"), Some(caption), Some(ALICE))
+        );
+        let media = &post["media"];
+        assert_eq!(
+            (
+                media["mimetype"].as_str(),
+                media["filename"].as_str(),
+                media["size"].as_u64()
+            ),
+            (Some("image/png"), Some(filename), Some(png.len() as u64)),
+            "{post}"
+        );
+    }
 
     // Mute, unmute, seen.
     let (_, body) = daemon.post("/channel/mute/s1", json!({"chatId": id})).await;
@@ -590,6 +688,28 @@ async fn channels_end_to_end() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for (request, error) in [
+        (
+            json!({"chatId": id, "contentType": "MessageMedia", "content": {"mimetype": "image/png"}}),
+            "content",
+        ),
+        (
+            json!({"chatId": id, "contentType": "MessageMedia", "content": {"mimetype": "image/png", "data": "not base64!"}}),
+            "content.data",
+        ),
+        (
+            json!({"chatId": id, "contentType": "string", "content": "x", "options": {"media": {"data": PNG}}}),
+            "invalid media options",
+        ),
+        (
+            json!({"chatId": id, "contentType": "MessageMediaFromURL", "content": {"url": "x"}}),
+            "content",
+        ),
+    ] {
+        let (status, body) = daemon.post("/channel/sendMessage/s1", request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["error"].as_str().unwrap().contains(error), "{body}");
+    }
     let (status, body) = daemon
         .post("/client/createChannel/s1", json!({"options": {}}))
         .await;
@@ -616,4 +736,40 @@ async fn channels_end_to_end() {
         (status, &body["error"]),
         (StatusCode::NOT_FOUND, &json!("session_not_found"))
     );
+}
+
+/// Without MEDIA_FETCH_ALLOW_PRIVATE the gateway fetches no media from its own network, for a
+/// channel post as for a chat message: nothing is posted.
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_media_from_a_private_url_is_refused() {
+    let sim = Sim::start().await;
+    let dir = TempDir::new("channel-private-url");
+    let daemon = Daemon::start(Daemon::env_for(&sim, None, &dir.0));
+    let (status, channel) = sim
+        .control(
+            "POST",
+            "channels",
+            Some(json!({"owner": ALICE, "name": "Alice News"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{channel}");
+    let id = channel["id"].as_str().unwrap().to_owned();
+    daemon.linked_session(&sim, "s1", ALICE, "Alice").await;
+    let files_url = serve_png().await;
+
+    let (status, body) = daemon
+        .post(
+            "/channel/sendMessage/s1",
+            json!({"chatId": id, "contentType": "MessageMediaFromURL", "content": format!("{files_url}/dot.png")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("non-public address"),
+        "{body}"
+    );
+    assert_eq!(channel_state(&sim, &id).await["posts"], json!([]));
 }

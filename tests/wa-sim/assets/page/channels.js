@@ -437,11 +437,13 @@
   });
 
   __d('WAWebNewsletterSendMessageJob', (require) => ({
-    // sendNewsletterMessageJob({msg, type, newsletterJid}) -> {success, serverId, ack: {t}}
-    sendNewsletterMessageJob: async ({ msg, newsletterJid }) => {
+    // sendNewsletterMessageJob({msg, type: 'text'|'media'|'pollCreation', newsletterJid,
+    // mediaMetadata?, mediaHandle?}) -> {success, serverId, ack: {t}}; media travels by the
+    // handle of its unencrypted upload.
+    sendNewsletterMessageJob: async ({ msg, type, newsletterJid, mediaHandle }) => {
       const wire = JSON.parse(JSON.stringify(msg.serialize()));
       try {
-        const result = await require('WASimServer').request('newsletterSend', { id: String(newsletterJid), msg: wire });
+        const result = await require('WASimServer').request('newsletterSend', { id: String(newsletterJid), msg: wire, type, mediaHandle });
         return { success: true, serverId: result.serverId, ack: { t: result.t } };
       } catch (e) {
         return { success: false, ack: { error: e.message } };

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use super::messages::ENVELOPE_KEYS;
 use super::{ConnId, NetError, NetResult, Network, phone_of, user_jid};
 use crate::ids;
 
@@ -69,6 +70,8 @@ pub struct Post {
     pub author: String,
     pub content: Map<String, Value>,
     pub t: u64,
+    /// The handle (`directPath`) of the media a media post carries, uploaded unencrypted.
+    pub media: Option<String>,
 }
 
 /// What a channel's creator gives.
@@ -101,28 +104,6 @@ pub struct DirectoryQuery {
     pub view: String,
     pub limit: Option<usize>,
 }
-
-/// Attributes of a page-built post that describe the local send, not the content.
-const ENVELOPE_KEYS: &[&str] = &[
-    "id",
-    "from",
-    "to",
-    "author",
-    "ack",
-    "t",
-    "local",
-    "self",
-    "isNewMsg",
-    "star",
-    "serverId",
-    "waitUntilMsgSent",
-    "linkPreview",
-    "sendSeen",
-    "mediaObject",
-    "mediaData",
-    "isUnsentMedia",
-    "pendingAckUpdate",
-];
 
 impl Channel {
     pub fn role(&self, phone: &str) -> &'static str {
@@ -435,15 +416,23 @@ impl Network {
         Ok(view)
     }
 
-    /// The owner or an admin posts; returns (short id, server id, t). `origin` already
-    /// has the post.
+    /// The owner or an admin posts; returns (short id, server id, t). A media post names
+    /// its uploaded media by handle. `origin` already has the post.
     pub fn post_to_channel(
         &mut self,
         id: &str,
         by: &str,
         attrs: &Value,
+        media: Option<&str>,
         origin: Option<ConnId>,
     ) -> NetResult<(String, u64, u64)> {
+        if let Some(handle) = media
+            && self.media(handle).is_none()
+        {
+            return Err(NetError::Invalid(format!(
+                "no uploaded media with handle {handle}"
+            )));
+        }
         let t = ids::now_secs();
         let channel = self.managed_channel_mut(id, by)?;
         let short_id = attrs["id"]["id"]
@@ -455,7 +444,7 @@ impl Network {
             return Ok((post.id.clone(), post.server_id, post.t));
         }
         let mut content: Map<String, Value> = attrs.as_object().cloned().unwrap_or_default();
-        for key in ENVELOPE_KEYS {
+        for key in ENVELOPE_KEYS.iter().chain(&["serverId"]) {
             content.remove(*key);
         }
         content.retain(|_, v| !v.is_null());
@@ -468,6 +457,7 @@ impl Network {
             author: by.to_string(),
             content,
             t,
+            media: media.map(str::to_string),
         });
         let channel = self.channel(id)?;
         let post = channel.posts.last().expect("just pushed");
@@ -617,7 +607,8 @@ impl Network {
             .collect()
     }
 
-    /// The channel as the control API shows it.
+    /// The channel as the control API shows it; a media post tells its uploaded file's
+    /// mimetype, filename, size and sha256 under `media`.
     pub fn channel_state(&self, id: &str) -> NetResult<Value> {
         let channel = self.channel(id)?;
         Ok(json!({
@@ -641,6 +632,16 @@ impl Network {
                 entry.insert("serverId".into(), json!(p.server_id));
                 entry.insert("author".into(), json!(p.author));
                 entry.insert("t".into(), json!(p.t));
+                if let Some(blob) = p.media.as_deref().and_then(|handle| self.media(handle)) {
+                    let mimetype = p.content.get("mimetype").cloned()
+                        .unwrap_or(json!(blob.mimetype));
+                    entry.insert("media".into(), json!({
+                        "mimetype": mimetype,
+                        "filename": p.content.get("filename"),
+                        "size": blob.bytes.len(),
+                        "sha256": blob.sha256,
+                    }));
+                }
                 Value::Object(entry)
             }).collect::<Vec<_>>(),
         }))
@@ -713,8 +714,13 @@ fn device_request(
             network.mute_channel(id()?, &phone, muted)
         }
         "newsletterSend" => {
+            // sendNewsletterMessageJob's type: text, media (with the upload's handle) or pollCreation.
+            let media = match params["type"].as_str() {
+                Some("media") => Some(str_param(params, "mediaHandle")?),
+                _ => None,
+            };
             let (short_id, server_id, t) =
-                network.post_to_channel(id()?, &phone, &params["msg"], Some(conn))?;
+                network.post_to_channel(id()?, &phone, &params["msg"], media, Some(conn))?;
             Ok(json!({"id": short_id, "serverId": server_id, "t": t}))
         }
         "newsletterAdminInvite" => {
@@ -878,7 +884,7 @@ pub mod control {
         let attrs = json!({"type": "chat", "body": body.body});
         let (short_id, server_id, _) =
             sim.network()
-                .post_to_channel(&id, &phone(&body.from)?, &attrs, None)?;
+                .post_to_channel(&id, &phone(&body.from)?, &attrs, None, None)?;
         Ok(Json(json!({"id": short_id, "serverId": server_id})))
     }
 

@@ -12,7 +12,7 @@ use super::{
 use crate::ids;
 
 /// Attributes of a page-built message that describe the local send, not the content.
-const ENVELOPE_KEYS: &[&str] = &[
+pub(super) const ENVELOPE_KEYS: &[&str] = &[
     "id",
     "from",
     "to",
