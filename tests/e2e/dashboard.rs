@@ -92,11 +92,8 @@ async fn dashboard_is_absent_without_enable_web_ui() {
 
 async fn link_from_the_dashboard(daemon: &Daemon, sim: &Sim, page: &Page) {
     cdp(page.goto(daemon.url("/dashboard/"))).await;
-    let handle = eval(page, "() => window.waGatewayDashboard.basePath").await;
-    assert_eq!(
-        handle, "/api/",
-        "the dashboard finds the API under BASE_PATH"
-    );
+    let base_path = eval(page, "() => window.waGatewayDashboard.basePath").await;
+    assert_eq!(base_path, "/api/", "the API is found under BASE_PATH");
 
     // No key stored yet: the first call is refused and the page asks for the key.
     let asking = wait_dom(page, "the request for the API key", |dom| {
