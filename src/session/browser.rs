@@ -96,6 +96,11 @@ pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser
     } else {
         builder.with_head()
     };
+    if let Some(origin) = insecure_origin(&config.whatsapp_web_url) {
+        // WhatsApp Web needs crypto.subtle, which Chromium only gives secure origins; a plain
+        // http simulator on another host (e.g. http://wa-sim:8585 in compose) is not one.
+        builder = builder.arg(("unsafely-treat-insecure-origin-as-secure", origin.as_str()));
+    }
     if let Some(proxy) = &config.proxy_url {
         builder = builder.arg(("proxy-server", proxy.as_str()));
     }
@@ -107,6 +112,16 @@ pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser
     let (connected_tx, connected) = watch::channel(true);
     tokio::spawn(drive_handler(handler, connected_tx));
     Ok(LaunchedBrowser { browser, connected })
+}
+
+/// The origin of a plain-http URL (scheme, host and port), if it is one.
+fn insecure_origin(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    Some(format!("http://{host}"))
 }
 
 /// Polls the CDP handler until its first error: a dead browser never yields `None`, and polling
@@ -162,5 +177,23 @@ pub async fn shutdown(mut browser: Browser) {
             let _ = browser.kill().await;
             let _ = tokio::time::timeout(Duration::from_secs(2), browser.wait()).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insecure_origin;
+
+    #[test]
+    fn plain_http_urls_give_their_origin() {
+        assert_eq!(
+            insecure_origin("http://wa-sim:8585/").as_deref(),
+            Some("http://wa-sim:8585")
+        );
+        assert_eq!(
+            insecure_origin("http://127.0.0.1:9/x?y").as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert_eq!(insecure_origin("https://web.whatsapp.com/"), None);
     }
 }
