@@ -8,7 +8,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -20,6 +19,7 @@ use super::bodies::{ChatIdBody, InviteCodeBody};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ReadySession};
 use super::media_fetch::{FetchOptions, MediaFetcher};
+use super::message::{Endpoint, prepare_content};
 use super::reply::success;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -83,48 +83,6 @@ pub async fn get_class_info(
     ))
 }
 
-impl MediaBody {
-    /// MessageMedia from a body field: mimetype and base64 data required.
-    fn from_field(value: &Value, field: &str) -> ApiResult<Self> {
-        let mut media = MediaBody::deserialize(value)
-            .map_err(|err| ApiError::bad_request(format!("Invalid body field {field}: {err}")))?;
-        base64::engine::general_purpose::STANDARD
-            .decode(media.data.trim())
-            .map_err(|_| {
-                ApiError::bad_request(format!(
-                    "Invalid body field {field}.data: expected base64 data"
-                ))
-            })?;
-        media.data = media.data.trim().to_owned();
-        Ok(media)
-    }
-}
-
-/// `mediaFromURLOptions`: what `MessageMedia.fromUrl` is given besides the URL.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MediaFromUrlOptions {
-    /// Take the answer's Content-Type when the URL has no known extension.
-    #[serde(default = "yes")]
-    pub unsafe_mime: bool,
-    /// The file name (default: the URL's last segment).
-    #[serde(default)]
-    pub filename: Option<String>,
-}
-
-impl Default for MediaFromUrlOptions {
-    fn default() -> Self {
-        MediaFromUrlOptions {
-            unsafe_mime: true,
-            filename: None,
-        }
-    }
-}
-
-fn yes() -> bool {
-    true
-}
-
 /// `{chatId, contentType, content, options?, mediaFromURLOptions?}`
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -140,8 +98,11 @@ pub struct ChannelSendMessageBody {
     /// Merged onto `{"waitUntilMsgSent": true}` (caption, media with string content, ...).
     #[serde(default)]
     pub options: Option<Map<String, Value>>,
+    /// For MessageMediaFromURL: `unsafeMime` (default true) and `filename`.
     #[serde(default)]
-    pub media_from_url_options: Option<MediaFromUrlOptions>,
+    #[schema(value_type = Object)]
+    #[serde(rename = "mediaFromURLOptions")]
+    pub media_from_url_options: Option<Map<String, Value>>,
 }
 
 /// Posts a message to the channel
@@ -156,48 +117,24 @@ pub async fn send_message(
     ReadySession(session): ReadySession,
     ApiJson(body): ApiJson<ChannelSendMessageBody>,
 ) -> ApiResult<Json<Value>> {
-    let mut options = Map::new();
-    options.insert("waitUntilMsgSent".into(), Value::Bool(true));
+    // Channels take text and media only; the checks and the URL download are the chat send's.
+    if !matches!(
+        body.content_type.as_str(),
+        "string" | "MessageMedia" | "MessageMediaFromURL"
+    ) {
+        return Err(ApiError::bad_request("invalid contentType"));
+    }
+    let mut options = Map::from_iter([("waitUntilMsgSent".to_owned(), Value::Bool(true))]);
     options.extend(body.options.unwrap_or_default());
-    let (content_type, content) = match body.content_type.as_str() {
-        "string" => {
-            if !body.content.is_string() {
-                return Err(ApiError::bad_request(
-                    "Invalid body field content: a string is expected for contentType string",
-                ));
-            }
-            if let Some(media) = options.get("media").filter(|m| !m.is_null()) {
-                if !(media["mimetype"].is_string() && media["data"].is_string()) {
-                    return Err(ApiError::bad_request("invalid media options"));
-                }
-                let media = MediaBody::from_field(media, "options.media")?;
-                options.insert("media".into(), json!(media));
-            }
-            ("string", body.content)
-        }
-        "MessageMedia" => (
-            "MessageMedia",
-            json!(MediaBody::from_field(&body.content, "content")?),
-        ),
-        // Downloaded here; the page gets it as MessageMedia.
-        "MessageMediaFromURL" => {
-            let Value::String(url) = body.content else {
-                return Err(ApiError::bad_request(
-                    "Invalid body field content: a URL string is expected for contentType MessageMediaFromURL",
-                ));
-            };
-            let from_url = body.media_from_url_options.unwrap_or_default();
-            let fetch_options = FetchOptions {
-                unsafe_mime: from_url.unsafe_mime,
-                filename: from_url.filename,
-            };
-            let fetched = MediaFetcher::new(&state.config)?
-                .fetch(&url, &fetch_options)
-                .await?;
-            ("MessageMedia", json!(fetched))
-        }
-        _ => return Err(ApiError::bad_request("invalid contentType")),
-    };
+    let (content_type, content) = prepare_content(
+        &state,
+        Endpoint::Send,
+        &body.content_type,
+        &body.content,
+        &mut options,
+        &body.media_from_url_options.unwrap_or_default(),
+    )
+    .await?;
     let args = json!({"chatId": body.chat_id, "contentType": content_type, "content": content, "options": options});
     Ok(success(
         "message",

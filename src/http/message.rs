@@ -69,6 +69,7 @@ pub struct SendMessageBody {
     /// For MessageMediaFromURL: `unsafeMime` (default true) and `filename`.
     #[serde(default)]
     #[schema(value_type = Object)]
+    #[serde(rename = "mediaFromURLOptions")]
     pub media_from_url_options: Option<Map<String, Value>>,
 }
 
@@ -91,7 +92,7 @@ pub struct ReplyBody {
 
 /// Where a body is checked: the send endpoint and the reply endpoint differ in small ways.
 #[derive(Clone, Copy, PartialEq)]
-enum Endpoint {
+pub(super) enum Endpoint {
     Send,
     Reply,
 }
@@ -134,7 +135,7 @@ fn message_media(value: &Value, path: &str) -> ApiResult<Value> {
 
 /// Checks and normalises `content` (and `options.media`) for the bridge's `message.send`;
 /// MessageMediaFromURL is downloaded here and travels on as MessageMedia.
-async fn prepare_content(
+pub(super) async fn prepare_content(
     state: &AppState,
     endpoint: Endpoint,
     content_type: &str,

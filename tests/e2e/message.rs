@@ -764,6 +764,13 @@ async fn media_from_url_is_fetched_by_the_server() {
     .await;
     assert_eq!(download["messageMedia"]["data"], ONE_PIXEL_PNG);
 
+    // wwebjs-api's field name, with its capital URL: the file name given there is used.
+    let renamed = ok(&daemon, "/client/sendMessage/a", json!({"chatId": to_bob, "contentType": "MessageMediaFromURL", "content": format!("{files_url}/dot.png"), "mediaFromURLOptions": {"filename": "renamed.png"}})).await;
+    assert_eq!(
+        renamed["message"]["_data"]["filename"], "renamed.png",
+        "{renamed}"
+    );
+
     let replied = ok(&daemon, "/message/reply/a", json!({"chatId": to_bob, "messageId": id, "contentType": "MessageMediaFromURL", "content": format!("{files_url}/dot.png")})).await;
     let reply_id = short_id(&replied["repliedMessage"]);
     let entry = sent_entry(&sim, ALICE, "the fetched reply", |e| {
