@@ -9,4 +9,5 @@ scripts/setup.sh --with-node
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-1}"
 
 cargo build --locked -p wa-sim --bin wa-sim
-(cd tests/wwebjs-compat && WA_SIM_BIN="$PWD/../../target/debug/wa-sim" npm test)
+sim_bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/wa-sim"
+(cd tests/wwebjs-compat && WA_SIM_BIN="$sim_bin" npm test)
