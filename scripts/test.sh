@@ -9,5 +9,5 @@ scripts/setup.sh --with-node
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-1}"
 
 cargo build --locked -p wa-sim --bin wa-sim
-sim_bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/wa-sim"
+sim_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/wa-sim"
 (cd tests/wwebjs-compat && WA_SIM_BIN="$sim_bin" npm test)
