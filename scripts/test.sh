@@ -9,5 +9,7 @@ scripts/setup.sh --with-node
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-1}"
 
 cargo build --locked -p wa-sim --bin wa-sim
-sim_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/wa-sim"
-(cd tests/wwebjs-compat && WA_SIM_BIN="$sim_bin" npm test)
+cargo build --locked --bin wa-gateway
+bin_dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug"
+# The simulator's fidelity check, then the value-level differential against wwebjs-api.
+(cd tests/wwebjs-compat && WA_SIM_BIN="$bin_dir/wa-sim" WA_GATEWAY_BIN="$bin_dir/wa-gateway" npm test)

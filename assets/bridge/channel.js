@@ -290,6 +290,7 @@
     } finally {
       gating.getNewsletterDirectoryPageSize = pageSize;
     }
-    return found ? Promise.all(found.map(channelJson)) : [];
+    // The library answers the raw chat models here, not Channel objects.
+    return found ? Promise.all(found.map((chat) => M().rawChat(chat, { isChannel: true }))) : [];
   });
 })();

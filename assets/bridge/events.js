@@ -187,7 +187,8 @@
               voter: M().serialized(sender),
               selectedOptions: selected,
               interractedAtTs: row.senderTimestampMs,
-              parentMessage: parent ? M().message(parent) : undefined,
+              // The library's Message of the poll's model JSON (no getMessageModel extras).
+              parentMessage: parent ? M().messageFromRaw(JSON.parse(JSON.stringify(parent))) : {},
               parentMsgKey: row.pollUpdateParentKey,
             },
           });

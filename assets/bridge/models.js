@@ -349,11 +349,14 @@
       paymentTxnStatus: data.paymentTxnStatus,
       paymentNote: data.paymentNoteMsg && data.paymentNoteMsg.body ? data.paymentNoteMsg.body : undefined,
     }),
-    /** whatsapp-web.js PollVote, from a vote table row and the poll's Message JSON. */
-    pollVote: (row, parentMessage) => ({
-      voter: serialized(row.sender),
+    /**
+     * whatsapp-web.js PollVote from a vote table row: option names from the poll, and the
+     * parentMessage as the library builds it (the voter stays a Wid, as the evaluate path gives).
+     */
+    pollVote: (row, poll, parentMessage) => ({
+      voter: row.sender,
       selectedOptions: (row.selectedOptionLocalIds || []).map((localId) => {
-        const option = parentMessage && (parentMessage.pollOptions || []).find((o) => o.localId === localId);
+        const option = poll && (poll.pollOptions || []).find((o) => o.localId === localId);
         return { name: option ? option.name : undefined, localId };
       }),
       interractedAtTs: row.senderTimestampMs,

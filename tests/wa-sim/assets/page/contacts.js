@@ -274,7 +274,10 @@
   }
 
   __d('WAWebContactProfilePicThumbBridge', (require) => ({
-    requestProfilePicFromServer: async (wid) => {
+    // Takes a chat or contact (whatsapp-web.js 1.34.7 passes its getChatModel) or a Wid.
+    requestProfilePicFromServer: async (chatOrWid) => {
+      const core = require('WASimCore');
+      const wid = core.toWid(chatOrWid && chatOrWid.id && chatOrWid._serialized === undefined ? chatOrWid.id : chatOrWid);
       const thumbs = require('WAWebCollections').ProfilePicThumb;
       thumbs.remove(wid);
       const thumb = await thumbs.find(wid);
