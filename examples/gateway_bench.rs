@@ -204,28 +204,45 @@ fn rss_mib(pid: u32) -> f64 {
     proc_field_kib(&format!("/proc/{pid}/status"), "VmRSS:").unwrap_or(0) as f64 / 1024.0
 }
 
-/// (processes, total PSS in MiB) of every process whose command line names `dir`.
+/// (processes, total PSS in MiB) of the processes whose command line names `dir` (the browsers
+/// on those profiles) and all their descendants (zygotes and renderers need not name it).
 fn chromium_under(dir: &Path) -> (usize, f64) {
     let needle = dir.display().to_string();
-    let mut count = 0;
-    let mut pss_kib = 0;
+    let mut parent_of = HashMap::new();
+    let mut roots = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
             continue;
         };
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so cut at ')'.
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+            .unwrap_or(0);
+        parent_of.insert(pid, ppid);
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         if String::from_utf8_lossy(&cmdline).contains(&needle) {
-            count += 1;
-            pss_kib += proc_field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:").unwrap_or(0);
+            roots.push(pid);
         }
     }
-    (count, pss_kib as f64 / 1024.0)
+    let in_tree = |mut pid: u32| {
+        while pid > 1 {
+            if roots.contains(&pid) {
+                return true;
+            }
+            pid = parent_of.get(&pid).copied().unwrap_or(0);
+        }
+        false
+    };
+    let members: Vec<u32> = parent_of.keys().copied().filter(|&pid| in_tree(pid)).collect();
+    let pss_kib: u64 = members
+        .iter()
+        .map(|pid| proc_field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:").unwrap_or(0))
+        .sum();
+    (members.len(), pss_kib as f64 / 1024.0)
 }
 
 // ---- load -----------------------------------------------------------------------------------
@@ -432,7 +449,7 @@ async fn main() {
     let scratch = std::env::temp_dir().join(format!("wagw-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
     let sessions_path = scratch.canonicalize().unwrap();
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("PORT", "0".to_owned()),
         ("API_KEY", API_KEY.to_owned()),
         ("SESSIONS_PATH", sessions_path.display().to_string()),
@@ -443,6 +460,12 @@ async fn main() {
         // The load runs from one address: it must measure the daemon, not the rate limit.
         ("RATE_LIMIT_MAX", "100000000".to_owned()),
     ]);
+    // The browser under test can be chosen as for the daemon.
+    for name in ["CHROME_BIN", "HEADLESS"] {
+        if let Ok(value) = std::env::var(name) {
+            env.insert(name, value);
+        }
+    }
     println!(
         "setup: {} sessions, {} messages, {} s per load with {} connections, daemon {}",
         args.sessions,
