@@ -45,9 +45,11 @@
   }
 
   // whatsapp-web.js re-fetches the chat of chat_removed, chat_archived and unread_count with
-  // getChatById (a page.evaluate), so these chats have the shape of a call's answer.
+  // getChatById (a page.evaluate), so these chats have the shape of a call's answer. Its lookup
+  // (findOrCreateLatestChat) brings a removed chat back, empty: so does ours, for the same state.
   async function chatPayload(chat) {
-    return asEvaluated(await M().chat(chat));
+    const fetched = await M().findChat(M().serialized(chat.id));
+    return asEvaluated(await M().chat(fetched || chat));
   }
 
   function attachMessageListeners(Msg) {

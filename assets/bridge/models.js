@@ -207,7 +207,9 @@
     const data = model.serialize();
     const widFactory = mod('WAWebWidFactory');
     if (model.phoneNumber && widFactory.createWidFromWidLike(model.id).isLid()) data.id = model.phoneNumber;
-    let isBlocked = Boolean(model.isContactBlocked);
+    // As the library: undefined (no key in the answer) when the model does not say and the
+    // contact has no alternate id to look up in the blocklist.
+    let isBlocked = model.isContactBlocked;
     if (!isBlocked) {
       const alternate = mod('WAWebApiContact').getAlternateUserWid(model.id);
       if (alternate) isBlocked = Boolean(Collections().Blocklist.get(alternate));

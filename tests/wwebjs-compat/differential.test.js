@@ -321,6 +321,47 @@ describe('differential: wa-gateway against wwebjs-api on whatsapp-web.js 1.34.7'
         );
     });
 
+    test('more events: calls, undecryptable messages, deletes, membership requests', { timeout: 10 * EVENT_MS }, async () => {
+        const ERIN = '15550007005';
+        await S.sim.post('/_sim/accounts', { phone: ERIN, pushname: 'Erin Diff' });
+        let m = marks();
+        await both((side) => S.sim.post('/_sim/calls', { from: CAROL, to: side.phone, isVideo: false }));
+        await compareEvent('call', 'call', (b) => b.data.call.isVideo === false, m);
+
+        m = marks();
+        await both((side) => S.sim.post('/_sim/messages/undecryptable', { from: CAROL, to: side.phone, body: 'secret later' }));
+        await compareEvent('message_ciphertext', 'message_ciphertext', () => true, m);
+
+        m = marks();
+        await both((side) => S.sim.post('/_sim/messages', { from: ERIN, to: side.phone, body: 'from erin' }));
+        await compareEvent('unread_count', 'unread_count', (b) => b.data.chat.id._serialized === wid(ERIN) || b.data.chat.id === wid(ERIN), m);
+
+        m = marks();
+        await compare(
+            'POST /message/delete (for me)', 'result',
+            async () => (await messageById(S.client, wid(CAROL), S.A.msgs.reply.id)).delete(false, true),
+            'POST', '/message/delete', (side) => ({ chatId: wid(CAROL), messageId: side.msgs.reply.id, everyone: false }),
+        );
+        await compareEvent('message_revoke_me', 'message_revoke_me', () => true, m);
+
+        m = marks();
+        await compare(
+            'POST /chat/delete', 'result',
+            async () => (await S.client.getChatById(wid(ERIN))).delete(),
+            'POST', '/chat/delete', () => ({ chatId: wid(ERIN) }),
+        );
+        await compareEvent('chat_removed', 'chat_removed', () => true, m);
+
+        m = marks();
+        await both((side) => S.sim.post(`/_sim/groups/${side.ownGroup}/participants`, { by: DAVE, action: 'request', participants: [DAVE] }));
+        await compareEvent('group_membership_request', 'group_membership_request', () => true, { ...m, timeoutMs: 10000 });
+        await compare(
+            'POST /groupChat/getGroupMembershipRequests (one asked)', 'result',
+            async (s) => (await S.client.getChatById(s.ownGroup)).getGroupMembershipRequests(),
+            'POST', '/groupChat/getGroupMembershipRequests', (s) => ({ chatId: s.ownGroup }),
+        );
+    });
+
     test('reads: every read operation answers what wwebjs-api answers', { timeout: 10 * EVENT_MS }, async () => {
         // A channel both follow, with a post.
         const channel = await S.sim.post('/_sim/channels', { owner: CAROL, name: 'Diff channel', description: 'for the differential' });
@@ -423,6 +464,24 @@ describe('differential: wa-gateway against wwebjs-api on whatsapp-web.js 1.34.7'
         for (const [name, key, lib, method, route, body] of ops) {
             await compare(name, key, lib, method, route, body);
         }
+    });
+
+    test('last events: a contact changes number, the phone goes offline and back', { timeout: 10 * EVENT_MS }, async () => {
+        const FRANK = '15550007006';
+        await S.sim.post('/_sim/accounts', { phone: FRANK, pushname: 'Frank Diff' });
+        await both((side) => S.sim.post('/_sim/messages', { from: FRANK, to: side.phone, body: 'frank here' }));
+        await S.aHooks.waitFor((b) => b.dataType === 'message' && b.data.message.body === 'frank here', { timeoutMs: EVENT_MS });
+        await S.hook.waitFor((b) => b.dataType === 'message' && b.data.message.body === 'frank here', { timeoutMs: EVENT_MS });
+        let m = marks();
+        await S.sim.post(`/_sim/accounts/${FRANK}/change-number`, { newPhone: '15550007016' });
+        await compareEvent('contact_changed', 'contact_changed', () => true, m);
+
+        m = marks();
+        await both((side) => S.sim.post(`/_sim/accounts/${side.phone}/connection`, { online: false }));
+        await compareEvent('change_state (offline)', 'change_state', () => true, m);
+        m = marks();
+        await both((side) => S.sim.post(`/_sim/accounts/${side.phone}/connection`, { online: true }));
+        await compareEvent('change_state (back)', 'change_state', (b) => b.data.state === 'CONNECTED', m);
     });
 
     test('summary: identical answers, or an intended deviation', () => {

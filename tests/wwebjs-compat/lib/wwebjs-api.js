@@ -107,6 +107,15 @@ function recordWebhooks(client, sessionId, log, { maxAttachmentSize = 10000000 }
     client.on('vote_update', (vote) => post('vote_update', { vote }));
     client.on('chat_archived', (chat, currState, prevState) => post('chat_archived', { chat, currState, prevState }));
     client.on('unread_count', (chat) => post('unread_count', { chat }));
+    client.on('call', (call) => post('call', { call }));
+    client.on('media_uploaded', (message) => post('media_uploaded', { message }));
+    client.on('message_ciphertext', (message) => post('message_ciphertext', { message }));
+    // The library passes (message, revokedMsg); wwebjs-api forwards only the first.
+    client.on('message_revoke_me', (message) => post('message_revoke_me', { message }));
+    client.on('chat_removed', (chat) => post('chat_removed', { chat }));
+    client.on('group_membership_request', (notification) => post('group_membership_request', { notification }));
+    client.on('contact_changed', (message, oldId, newId, isContact) => post('contact_changed', { message, oldId, newId, isContact }));
+    client.on('change_state', (state) => post('change_state', { state }));
 }
 
 module.exports = { applyWwebjsApiPatches, answerOf, messageById, recordWebhooks };
