@@ -201,6 +201,35 @@
 
   const chat = async (model, options) => chatFromRaw(await rawChat(model, options));
 
+  /** whatsapp-web.js getContactModel: the raw contact (what getSubscribers answers as is). */
+  function rawContact(model) {
+    const getters = mod('WAWebContactGetters');
+    const res = model.serialize();
+    const wid = mod('WAWebWidFactory').createWidFromWidLike(model.id);
+    if (wid.isLid() && model.phoneNumber) res.id = model.phoneNumber;
+    res.isBusiness = model.isBusiness === undefined ? false : model.isBusiness;
+    if (model.businessProfile) res.businessProfile = model.businessProfile.serialize();
+    res.isBlocked = model.isContactBlocked;
+    if (!res.isBlocked) {
+      const alternate = mod('WAWebApiContact').getAlternateUserWid(wid);
+      if (alternate) res.isBlocked = Boolean(Collections().Blocklist.get(alternate));
+    }
+    res.isMe = getters.getIsMe(model);
+    res.isUser = getters.getIsUser(model);
+    res.isGroup = getters.getIsGroup(model);
+    res.isWAContact = getters.getIsWAContact(model);
+    res.userid = getters.getUserid(model);
+    res.verifiedName = getters.getVerifiedName(model);
+    res.verifiedLevel = getters.getVerifiedLevel(model);
+    res.statusMute = getters.getStatusMute(model);
+    res.name = getters.getName(model);
+    res.shortName = getters.getShortName(model);
+    res.pushname = getters.getPushname(model);
+    res.isMyContact = mod('WAWebFrontendContactGetters').getIsMyContact(model);
+    res.isEnterprise = getters.getIsEnterprise(model);
+    return res;
+  }
+
   /** whatsapp-web.js getContactModel + Contact/BusinessContact. */
   function contact(model) {
     const getters = mod('WAWebContactGetters');
@@ -321,6 +350,7 @@
     chatFromRaw,
     chat,
     contact,
+    rawContact,
     groupNotification,
     reaction,
     label,

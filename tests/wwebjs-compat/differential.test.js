@@ -384,6 +384,11 @@ describe('differential: wa-gateway against wwebjs-api on whatsapp-web.js 1.34.7'
 
         const c = S.client;
         const carol = wid(CAROL);
+        await compare(
+            'POST /contact/block', 'result',
+            async () => (await c.getContactById(wid(DAVE))).block(),
+            'POST', '/contact/block', () => ({ contactId: wid(DAVE) }),
+        );
         const text = (side) => side.msgs['hello from carol'].shortId;
         const image = (side) => side.msgs['diff image'].shortId;
         const msg = (side, short) => messageById(c, carol, short(side));
@@ -464,6 +469,54 @@ describe('differential: wa-gateway against wwebjs-api on whatsapp-web.js 1.34.7'
         for (const [name, key, lib, method, route, body] of ops) {
             await compare(name, key, lib, method, route, body);
         }
+
+        // wwebjs-api's own answers around the library: validateSession, the session map, the QR.
+        const sessionAnswers = [
+            ['GET /session/status', async () => ({ status: 200, json: { success: true, state: await c.getState(), message: 'session_connected' } }), '/session/status'],
+            ['GET /session/getSessions', async () => ({ status: 200, json: { success: true, result: [SESSION] } }), '/session/getSessions'],
+            ['GET /session/qr (scanned)', async () => ({ status: 200, json: { success: false, message: 'qr code not ready or already scanned' } }), '/session/qr'],
+        ];
+        for (const [name, answer, route] of sessionAnswers) {
+            const path = route === '/session/getSessions' ? route : `${route}/${SESSION}`;
+            record(name, await answer(), await S.gw.request('GET', path));
+        }
+        // runMethod: the library method's result under `data`.
+        await compare('POST /client/runMethod (getState)', 'data', () => c.getState(), 'POST', '/client/runMethod', () => ({ method: 'getState' }));
+        await compare(
+            'POST /chat/runMethod (fetchMessages)', 'data',
+            async () => (await c.getChatById(carol)).fetchMessages({ limit: 50 }),
+            'POST', '/chat/runMethod', () => ({ chatId: carol, method: 'fetchMessages', options: { limit: 50 } }),
+        );
+        // downloadMediaAsData: the bytes and their type, not JSON.
+        {
+            const media = await (await msg(S.A, image)).downloadMedia();
+            const res = await fetch(`${S.gw.base}/message/downloadMediaAsData/${SESSION}`, {
+                method: 'POST',
+                headers: { 'x-api-key': 'differential-key', 'content-type': 'application/json' },
+                body: JSON.stringify({ chatId: carol, messageId: image(S.B) }),
+            });
+            const bytes = Buffer.from(await res.arrayBuffer()).toString('base64');
+            record(
+                'POST /message/downloadMediaAsData',
+                { status: 200, json: { type: media.mimetype, bytes: media.data } },
+                { status: res.status, json: { type: res.headers.get('content-type'), bytes } },
+            );
+        }
+        // The channel's subscribers, once both accounts are its admins.
+        for (const phone of [PA, PB]) {
+            await S.sim.post(`/_sim/channels/${channel.id}/admin-invites`, { by: CAROL, invitee: phone });
+            await S.sim.post(`/_sim/channels/${channel.id}/admin-invites/accept`, { phone });
+        }
+        await compare(
+            'POST /channel/getSubscribers', 'result',
+            async () => (await c.getChatById(channel.id)).getSubscribers(null),
+            'POST', '/channel/getSubscribers', () => ({ chatId: channel.id }),
+        );
+        await compare(
+            'POST /contact/unblock', 'result',
+            async () => (await c.getContactById(wid(DAVE))).unblock(),
+            'POST', '/contact/unblock', () => ({ contactId: wid(DAVE) }),
+        );
     });
 
     test('last events: a contact changes number, the phone goes offline and back', { timeout: 10 * EVENT_MS }, async () => {

@@ -185,6 +185,10 @@
       const contact = arg && arg.contact ? arg.contact : arg;
       await require('WASimServer').request('block', { id: contact.id._serialized, block });
       contact.set('isContactBlocked', block);
+      // The action updates the local blocklist when the server accepts, before its push.
+      const blocklist = require('WAWebCollections').Blocklist;
+      if (block) blocklist.add({ id: contact.id }, { merge: true });
+      else blocklist.remove(contact.id);
     }
     return {
       blockContact: (arg) => setBlocked(arg, true),
