@@ -61,6 +61,8 @@ impl Gateway {
     ) -> std::io::Result<()> {
         let state = self.state;
         let config = state.config.clone();
+        // A Chromium left on one of our profiles by an earlier run would keep its lock.
+        session::process::end_orphans(&config.sessions_path).await;
         if config.auto_start_sessions {
             state.sessions.restore_all();
         }

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::bridge::{self, BridgeError, BridgeEvent};
 use super::browser;
+use super::process::ChromiumProcess;
 use crate::config::Config;
 use crate::events::{Event, EventBus};
 
@@ -57,7 +58,10 @@ pub struct Session {
     pub id: String,
     ctx: SessionContext,
     page: Page,
-    browser: tokio::sync::Mutex<Option<Browser>>,
+    /// The CDP handle and the process; taken (and closed) once by [`Session::close`].
+    browser: tokio::sync::Mutex<Option<(Browser, ChromiumProcess)>>,
+    /// The browser's main process id (its process group), for metrics and tests.
+    pid: u32,
     status: Mutex<Status>,
     /// Becomes true once the bridge told whether WhatsApp Web needs a QR.
     auth_decided: watch::Sender<bool>,
@@ -74,16 +78,18 @@ impl Session {
         let page = match prepare_page(&launched.browser).await {
             Ok(page) => page,
             Err(err) => {
-                browser::shutdown(launched.browser).await;
+                browser::shutdown(launched.browser, launched.process).await;
                 return Err(err);
             }
         };
+        let pid = launched.process.pid();
         // From here the session owns the browser, so every failure below closes it.
         let session = Arc::new(Session {
             id: id.to_owned(),
             ctx,
             page,
-            browser: tokio::sync::Mutex::new(Some(launched.browser)),
+            browser: tokio::sync::Mutex::new(Some((launched.browser, launched.process))),
+            pid,
             status: Mutex::new(Status::default()),
             auth_decided: watch::channel(false).0,
             closing: AtomicBool::new(false),
@@ -351,8 +357,8 @@ impl Session {
         for task in self.tasks.lock().unwrap().drain(..) {
             task.abort();
         }
-        if let Some(browser) = self.browser.lock().await.take() {
-            browser::shutdown(browser).await;
+        if let Some((browser, process)) = self.browser.lock().await.take() {
+            browser::shutdown(browser, process).await;
         }
         let mut status = self.status.lock().unwrap();
         status.ready = false;

@@ -14,3 +14,4 @@ mod group_chat;
 mod http_edge;
 mod message;
 mod session_lifecycle;
+mod supervision;
