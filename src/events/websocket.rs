@@ -38,6 +38,13 @@ impl WebSocketHub {
         }
     }
 
+    /// How many subscribers a session has (for /metrics).
+    pub fn subscriber_count(&self, session_id: &str) -> usize {
+        self.channels
+            .get(session_id)
+            .map_or(0, |channel| channel.receiver_count())
+    }
+
     /// Disconnects every subscriber of a session.
     pub fn close(&self, session_id: &str) {
         self.channels.remove(session_id);

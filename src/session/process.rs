@@ -157,7 +157,7 @@ impl ChromiumProcess {
     /// Proportional set size of the whole tree in bytes (falls back to RSS where PSS is not
     /// readable): what the session's browser costs.
     pub fn memory_bytes(&self) -> u64 {
-        group_members(self.pid).into_iter().map(memory_of).sum()
+        tree_memory(self.pid())
     }
 }
 
@@ -166,6 +166,11 @@ impl Drop for ChromiumProcess {
         // Like kill_on_drop, for the whole group: a handle lost on an error path ends its tree.
         self.kill_tree();
     }
+}
+
+/// Memory (PSS, else RSS) of every process in process group `pgid`, in bytes.
+pub fn tree_memory(pgid: u32) -> u64 {
+    group_members(pgid as i32).into_iter().map(memory_of).sum()
 }
 
 /// The `ws://...` URL of a "DevTools listening on ws://..." stderr line.

@@ -4,7 +4,7 @@
 //! The session owns its browser; everyone else holds an `Arc<Session>` and goes through
 //! [`Session::call`], which always has a timeout.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,17 +45,31 @@ pub struct Status {
     pub ready: bool,
 }
 
+/// A session's browser or page died (or hung past a reload): what the recovery needs to know.
+#[derive(Debug, Clone)]
+pub struct Death {
+    pub session_id: String,
+    /// The [`Session::generation`] that died, so a newer session of the id is left alone.
+    pub generation: u64,
+    pub why: &'static str,
+}
+
+/// Tells sessions apart across restarts of one id.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
 /// Everything a session needs from the rest of the daemon.
 #[derive(Clone)]
 pub struct SessionContext {
     pub config: Arc<Config>,
     pub bus: Arc<EventBus>,
     /// Where a session reports that its browser or page died (for RECOVER_SESSIONS).
-    pub deaths: mpsc::UnboundedSender<String>,
+    pub deaths: mpsc::UnboundedSender<Death>,
 }
 
 pub struct Session {
     pub id: String,
+    /// Unique per launch.
+    pub generation: u64,
     ctx: SessionContext,
     page: Page,
     /// The CDP handle and the process; taken (and closed) once by [`Session::close`].
@@ -86,6 +100,7 @@ impl Session {
         // From here the session owns the browser, so every failure below closes it.
         let session = Arc::new(Session {
             id: id.to_owned(),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
             ctx,
             page,
             browser: tokio::sync::Mutex::new(Some((launched.browser, launched.process))),
@@ -196,7 +211,7 @@ impl Session {
         }))
     }
 
-    fn on_death(&self, why: &str) {
+    fn on_death(&self, why: &'static str) {
         if self.closing.load(Ordering::SeqCst) {
             return;
         }
@@ -206,7 +221,11 @@ impl Session {
             status.ready = false;
             status.state = None;
         }
-        let _ = self.ctx.deaths.send(self.id.clone());
+        let _ = self.ctx.deaths.send(Death {
+            session_id: self.id.clone(),
+            generation: self.generation,
+            why,
+        });
     }
 
     /// Applies an event from the bridge to the session's status and publishes it.
@@ -312,6 +331,16 @@ impl Session {
         timeout: Duration,
     ) -> Result<Value, BridgeError> {
         bridge::call(&self.page, name, args, timeout).await
+    }
+
+    /// The browser's main process id (leader of its process group).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Memory of the session's Chromium process tree, in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        super::process::tree_memory(self.pid)
     }
 
     /// A copy of what the bridge last reported.

@@ -117,3 +117,183 @@ async fn wait_login_on_disk(dir: &Path, id: &str) {
     })
     .await;
 }
+
+fn browser_mains(dir: &Path, id: &str) -> usize {
+    let flag = format!(
+        "--user-data-dir={}",
+        dir.join(format!("session-{id}")).display()
+    );
+    pids_mentioning(&flag, |cmd| !cmd.contains("--type=")).len()
+}
+
+fn on_profile(dir: &Path, id: &str) -> usize {
+    pids_mentioning(&format!("session-{id}"), |cmd| cmd.contains("chrom")).len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_sessions_and_failed_starts_leave_nothing() {
+    let sim = Sim::start().await;
+    let dir = TempDir::new("limits");
+    let mut env = Daemon::env_for(&sim, None, &dir.0);
+    env.insert("MAX_SESSIONS".into(), "1".into());
+    let daemon = Daemon::start(env);
+
+    let (status, _) = daemon.get("/session/start/m1").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = daemon.get("/session/start/m2").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["success"], false);
+    assert_eq!(body["error"], "Session limit reached (MAX_SESSIONS=1)");
+    assert!(
+        !dir.0.join("session-m2").exists(),
+        "a refused start creates no folder"
+    );
+    assert_eq!(
+        on_profile(&dir.0, "m2"),
+        0,
+        "a refused start launches nothing"
+    );
+    let (_, body) = daemon.get("/session/getSessions").await;
+    assert_eq!(body["result"], serde_json::json!(["m1"]));
+    // The place frees up with a stop.
+    daemon.get("/session/stop/m1").await;
+    let (status, _) = daemon.get("/session/start/m2").await;
+    assert_eq!(status, StatusCode::OK);
+    daemon.get("/session/stop/m2").await;
+    wait_no_chromium(&dir.0).await;
+    drop(daemon);
+
+    // WhatsApp Web unreachable: the start fails, and leaves no folder and no process.
+    let mut env = Daemon::env_for(&sim, None, &dir.0);
+    env.insert("WHATSAPP_WEB_URL".into(), "http://127.0.0.1:9/".into());
+    let daemon = Daemon::start(env);
+    let (status, body) = daemon.get("/session/start/nowhere").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["success"], false);
+    assert!(
+        body["error"].as_str().unwrap().contains("127.0.0.1:9"),
+        "the error says where: {body}"
+    );
+    assert!(!dir.0.join("session-nowhere").exists(), "no folder left");
+    assert_eq!(on_profile(&dir.0, "nowhere"), 0, "no process left");
+    let (_, body) = daemon.get("/session/getSessions").await;
+    assert_eq!(body["result"], serde_json::json!([]));
+    // A failed start of a folder that held a login keeps the folder.
+    std::fs::create_dir_all(dir.0.join("session-m1")).unwrap();
+    let (status, _) = daemon.get("/session/start/m1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        dir.0.join("session-m1").exists(),
+        "an existing folder is kept"
+    );
+    wait_no_chromium(&dir.0).await;
+}
+
+/// A small deterministic generator, so a failing run can be replayed from its seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interleaved_lifecycle_requests_end_in_the_last_asked_state() {
+    let sim = Sim::start().await;
+    let dir = TempDir::new("chaos");
+    let daemon = std::sync::Arc::new(Daemon::start(Daemon::env_for(&sim, None, &dir.0)));
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("chaos seed {seed}");
+    let mut rng = Lcg(seed);
+    let ids = ["c1", "c2", "c3"];
+    let ops = ["start", "stop", "restart", "terminate"];
+    let impatient = reqwest::Client::new();
+
+    let mut requests = Vec::new();
+    for _ in 0..18 {
+        let id = ids[rng.next(3) as usize];
+        let op = ops[rng.next(4) as usize];
+        let hang_up_after = (rng.next(3) == 0).then(|| Duration::from_millis(50 + rng.next(400)));
+        let url = daemon.url(&format!("/session/{op}/{id}"));
+        let client = impatient.clone();
+        requests.push(tokio::spawn(async move {
+            let mut request = client.get(url).header("x-api-key", API_KEY);
+            if let Some(after) = hang_up_after {
+                // The client goes away mid-request: axum drops the handler future.
+                request = request.timeout(after);
+            }
+            let _ = request.send().await;
+        }));
+        tokio::time::sleep(Duration::from_millis(rng.next(250))).await;
+    }
+    // The last word per id, well after the others arrived.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let last: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|id| (*id, ["start", "stop", "terminate"][rng.next(3) as usize]))
+        .collect();
+    eprintln!("last requests: {last:?}");
+    let finals = last.iter().map(|(id, op)| {
+        let daemon = daemon.clone();
+        async move { daemon.get(&format!("/session/{op}/{id}")).await }
+    });
+    let answers = futures::future::join_all(finals).await;
+    for handle in requests {
+        handle.await.unwrap();
+    }
+
+    let (_, sessions) = daemon.get("/session/getSessions").await;
+    let listed: Vec<String> = serde_json::from_value(sessions["result"].clone()).unwrap();
+    for ((id, op), (status, body)) in last.iter().zip(&answers) {
+        let folder = dir.0.join(format!("session-{id}"));
+        match *op {
+            "start" => {
+                assert_eq!(*status, StatusCode::OK, "{id} start: {body}");
+                assert!(listed.contains(&id.to_string()), "{id} runs: {listed:?}");
+                assert_eq!(browser_mains(&dir.0, id), 1, "{id}: exactly one browser");
+            }
+            "stop" => {
+                assert!(
+                    !listed.contains(&id.to_string()),
+                    "{id} stopped: {listed:?}"
+                );
+                eventually(
+                    Duration::from_secs(15),
+                    "no browser of a stopped id",
+                    async || (on_profile(&dir.0, id) == 0).then_some(()),
+                )
+                .await;
+            }
+            _ => {
+                assert!(
+                    !listed.contains(&id.to_string()),
+                    "{id} terminated: {listed:?}"
+                );
+                assert!(!folder.exists(), "{id}: terminate removed the folder");
+                eventually(
+                    Duration::from_secs(15),
+                    "no browser of a terminated id",
+                    async || (on_profile(&dir.0, id) == 0).then_some(()),
+                )
+                .await;
+            }
+        }
+    }
+    // No id is stuck: each can be started and stopped again right away.
+    for id in ids {
+        daemon.get(&format!("/session/stop/{id}")).await;
+        let (status, body) = daemon.get(&format!("/session/start/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{id} starts again: {body}");
+        assert_eq!(browser_mains(&dir.0, id), 1);
+        daemon.get(&format!("/session/stop/{id}")).await;
+    }
+    wait_no_chromium(&dir.0).await;
+}
