@@ -64,7 +64,7 @@ pub async fn track(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or_else(|| "unmatched".to_owned(), |p| express_style(p.as_str()));
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
@@ -75,4 +75,22 @@ pub async fn track(request: Request, next: Next) -> Response {
         started.elapsed(),
     );
     response
+}
+
+/// `/session/status/{sessionId}` as `/session/status/:sessionId` (wwebjs-api's own spelling):
+/// braces inside label values trip up simple text-format parsers.
+fn express_style(template: &str) -> String {
+    template.replace('{', ":").replace('}', "")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn route_labels_use_express_placeholders() {
+        assert_eq!(
+            super::express_style("/api/session/status/{sessionId}"),
+            "/api/session/status/:sessionId"
+        );
+        assert_eq!(super::express_style("/ping"), "/ping");
+    }
 }

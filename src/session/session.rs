@@ -54,6 +54,74 @@ pub struct Death {
     pub why: &'static str,
 }
 
+/// `disconnected` reasons of our own (whatsapp-web.js uses WAState names and `LOGOUT`).
+pub const PAGE_CRASHED: &str = "PAGE_CRASHED";
+pub const BROWSER_EXITED: &str = "BROWSER_EXITED";
+pub const PAGE_UNRESPONSIVE: &str = "PAGE_UNRESPONSIVE";
+
+/// What a heartbeat found.
+enum Heartbeat {
+    /// The page answered, with WhatsApp Web's socket state if the bridge is loaded.
+    Alive(Option<String>),
+    /// No answer in time: a hung renderer (e.g. SIGSTOPped, or stuck in a loop).
+    Hung,
+    /// The page or the CDP connection is gone.
+    Gone,
+}
+
+/// Watches one session for as long as it lives, every WATCHDOG_INTERVAL_MS: a page that does
+/// not answer a heartbeat within WATCHDOG_TIMEOUT_MS is reloaded, and reported dead if that
+/// does not help; a ready session out of CONNECTED for WATCHDOG_STUCK_MS is reloaded. Dead
+/// sessions are relaunched by the manager (RECOVER_SESSIONS). Crashes and a lost CDP
+/// connection are seen at once by the listeners; this catches what sends no event.
+async fn watchdog(session: std::sync::Weak<Session>) {
+    let (interval, timeout, stuck_after) = match session.upgrade() {
+        Some(s) => {
+            let c = &s.ctx.config;
+            (c.watchdog_interval, c.watchdog_timeout, c.watchdog_stuck)
+        }
+        None => return,
+    };
+    let mut connected_at = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(interval).await;
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        if session.closing.load(Ordering::SeqCst) || session.dead.load(Ordering::SeqCst) {
+            return;
+        }
+        match session.heartbeat(timeout).await {
+            Heartbeat::Alive(state) => {
+                let ready = session.status.lock().unwrap().ready;
+                if !ready || state.as_deref() == Some("CONNECTED") {
+                    connected_at = std::time::Instant::now();
+                } else if connected_at.elapsed() > stuck_after {
+                    tracing::warn!(session = %session.id, ?state, "watchdog: stuck out of CONNECTED");
+                    connected_at = std::time::Instant::now();
+                    if session.reload(timeout).await {
+                        crate::metrics::recovered(&session.id, "reload");
+                    }
+                }
+            }
+            Heartbeat::Hung => {
+                tracing::warn!(session = %session.id, "watchdog: the page does not answer");
+                session.lost(PAGE_UNRESPONSIVE);
+                if session.reload(timeout).await {
+                    crate::metrics::recovered(&session.id, "reload");
+                } else {
+                    session.on_death(PAGE_UNRESPONSIVE);
+                    return;
+                }
+            }
+            Heartbeat::Gone => {
+                session.on_death(BROWSER_EXITED);
+                return;
+            }
+        }
+    }
+}
+
 /// Tells sessions apart across restarts of one id.
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
@@ -81,6 +149,8 @@ pub struct Session {
     auth_decided: watch::Sender<bool>,
     /// Set when we close the session on purpose, so its end is not reported as a death.
     closing: AtomicBool,
+    /// Set once its death was reported (the crash listener and the watchdog may both see it).
+    dead: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -108,12 +178,15 @@ impl Session {
             status: Mutex::new(Status::default()),
             auth_decided: watch::channel(false).0,
             closing: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
         });
         if let Err(err) = session.boot(launched.connected).await {
             session.close().await;
             return Err(err);
         }
+        let watchdog = tokio::spawn(watchdog(Arc::downgrade(&session)));
+        session.tasks.lock().unwrap().push(watchdog);
         Ok(session)
     }
 
@@ -163,8 +236,9 @@ impl Session {
         let weak = Arc::downgrade(self);
         let watchdog = tokio::spawn(async move {
             let why = tokio::select! {
-                _ = crashes.next() => "page crashed",
-                _ = connected.wait_for(|up| !*up) => "browser exited",
+                // `None` means the connection ended, which the other branch reports.
+                Some(_) = crashes.next() => PAGE_CRASHED,
+                _ = connected.wait_for(|up| !*up) => BROWSER_EXITED,
             };
             if let Some(session) = weak.upgrade() {
                 session.on_death(why);
@@ -211,21 +285,54 @@ impl Session {
         }))
     }
 
+    /// The browser or page is gone (or hung past a reload): report it once, for recovery.
     fn on_death(&self, why: &'static str) {
-        if self.closing.load(Ordering::SeqCst) {
+        if self.closing.load(Ordering::SeqCst) || self.dead.swap(true, Ordering::SeqCst) {
             return;
         }
         tracing::warn!(session = %self.id, why, "session died");
-        {
-            let mut status = self.status.lock().unwrap();
-            status.ready = false;
-            status.state = None;
-        }
+        self.lost(why);
+        self.status.lock().unwrap().state = None;
         let _ = self.ctx.deaths.send(Death {
             session_id: self.id.clone(),
             generation: self.generation,
             why,
         });
+    }
+
+    /// A ready session stopped working: clients hear `disconnected` with the reason, as
+    /// whatsapp-web.js reports a socket state it cannot work in; `ready` follows once it is back.
+    fn lost(&self, reason: &str) {
+        let was_ready = std::mem::replace(&mut self.status.lock().unwrap().ready, false);
+        if was_ready {
+            self.ctx.bus.publish(Event::new(
+                &self.id,
+                "disconnected",
+                Some(json!({ "reason": reason })),
+            ));
+        }
+    }
+
+    /// Asks the page for its socket state within `timeout`: the heartbeat.
+    async fn heartbeat(&self, timeout: Duration) -> Heartbeat {
+        match self
+            .call_with_timeout("session.getState", &Value::Null, timeout)
+            .await
+        {
+            Ok(state) => Heartbeat::Alive(state.as_str().map(str::to_owned)),
+            // The bridge is not there (between documents): alive, state unknown.
+            Err(BridgeError::Failed { .. }) => Heartbeat::Alive(None),
+            Err(BridgeError::Timeout) => Heartbeat::Hung,
+            Err(BridgeError::PageGone(_)) => Heartbeat::Gone,
+        }
+    }
+
+    /// Reloads the page (the bridge comes back with the new document); `true` if the page
+    /// answers a heartbeat afterwards.
+    async fn reload(&self, timeout: Duration) -> bool {
+        tracing::warn!(session = %self.id, "watchdog: reloading the page");
+        let _ = tokio::time::timeout(NAVIGATION_TIMEOUT.min(timeout * 3), self.page.reload()).await;
+        matches!(self.heartbeat(timeout).await, Heartbeat::Alive(_))
     }
 
     /// Applies an event from the bridge to the session's status and publishes it.

@@ -297,3 +297,184 @@ async fn interleaved_lifecycle_requests_end_in_the_last_asked_state() {
     }
     wait_no_chromium(&dir.0).await;
 }
+
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill").args([sig, &pid.to_string()]).status();
+}
+
+/// Renderers of the session's pages (not extensions or utility processes).
+fn renderers(dir: &Path, id: &str) -> Vec<u32> {
+    pids_mentioning(&profile_of(dir, id), |cmd| {
+        cmd.contains("--type=renderer") && !cmd.contains("--extension-process")
+    })
+}
+
+/// Waits for a webhook of `data_type` arriving after the first `after` bodies.
+async fn wait_event_after(
+    hook: &WebhookReceiver,
+    after: usize,
+    session: &str,
+    data_type: &str,
+) -> serde_json::Value {
+    hook.wait_for(&format!("{data_type} of {session}"), |_| {
+        hook.bodies()[after..]
+            .iter()
+            .any(|b| b["dataType"] == data_type && b["sessionId"] == session)
+    })
+    .await;
+    hook.bodies()[after..]
+        .iter()
+        .find(|b| b["dataType"] == data_type && b["sessionId"] == session)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watchdog_recovers_hung_and_killed_browsers_and_metrics_tell() {
+    let sim = Sim::start().await;
+    let hook = WebhookReceiver::start().await;
+    let dir = TempDir::new("watchdog");
+    let mut env = Daemon::env_for(&sim, Some(&hook), &dir.0);
+    env.insert("RECOVER_SESSIONS".into(), "true".into());
+    env.insert("WATCHDOG_INTERVAL_MS".into(), "1000".into());
+    env.insert("WATCHDOG_TIMEOUT_MS".into(), "3000".into());
+    let daemon = Daemon::start(env);
+    daemon
+        .linked_session(&sim, "dog", "15550004001", "Dog")
+        .await;
+    wait_login_on_disk(&dir.0, "dog").await;
+
+    // A hung renderer (SIGSTOP): no crash event, no CDP error; only the heartbeat sees it.
+    let before = hook.bodies().len();
+    let stopped = renderers(&dir.0, "dog");
+    assert!(!stopped.is_empty(), "a renderer runs");
+    for &pid in &stopped {
+        signal(pid, "-STOP");
+    }
+    let lost = wait_event_after(&hook, before, "dog", "disconnected").await;
+    assert_eq!(lost["data"]["reason"], "PAGE_UNRESPONSIVE", "{lost}");
+    wait_event_after(&hook, before, "dog", "ready").await;
+    daemon.wait_connected("dog").await;
+    for &pid in &stopped {
+        signal(pid, "-CONT"); // in case one survived (it should not have)
+    }
+    assert!(
+        hook.bodies()[before..]
+            .iter()
+            .all(|b| b["dataType"] != "qr"),
+        "recovered without a QR"
+    );
+
+    // The browser process itself is killed: the CDP connection drops, the session is relaunched.
+    let before = hook.bodies().len();
+    let flag = format!("--user-data-dir={}", profile_of(&dir.0, "dog"));
+    let mains = pids_mentioning(&flag, |cmd| !cmd.contains("--type="));
+    assert_eq!(mains.len(), 1, "one browser");
+    signal(mains[0], "-KILL");
+    let lost = wait_event_after(&hook, before, "dog", "disconnected").await;
+    assert_eq!(lost["data"]["reason"], "BROWSER_EXITED", "{lost}");
+    wait_event_after(&hook, before, "dog", "ready").await;
+    daemon.wait_connected("dog").await;
+    assert_eq!(
+        browser_mains(&dir.0, "dog"),
+        1,
+        "exactly one browser after recovery"
+    );
+
+    // /metrics, read by a Prometheus text-format parser, agrees with /session/getSessions.
+    let (status, _) = daemon
+        .request("GET", "/metrics", None, Some("wrong-key"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "/metrics is under the API key"
+    );
+    let (status, headers, body) = daemon.get_raw("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(body).unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |s: &prometheus_parse::Sample| match s.value {
+        prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Untyped(v) => v,
+        _ => f64::NAN,
+    };
+    let samples = |name: &str| -> Vec<&prometheus_parse::Sample> {
+        scrape.samples.iter().filter(|s| s.metric == name).collect()
+    };
+    let (_, listed) = daemon.get("/session/getSessions").await;
+    let listed: Vec<String> = serde_json::from_value(listed["result"].clone()).unwrap();
+    let total: f64 = samples("wagw_sessions").iter().map(|s| value(s)).sum();
+    assert_eq!(
+        total as usize,
+        listed.len(),
+        "sessions gauge = getSessions:\n{text}"
+    );
+    let mut info: Vec<String> = samples("wagw_session_info")
+        .iter()
+        .map(|s| s.labels.get("session").unwrap().to_owned())
+        .collect();
+    info.sort();
+    assert_eq!(info, listed);
+    let connected = samples("wagw_sessions")
+        .into_iter()
+        .find(|s| s.labels.get("state") == Some("CONNECTED"))
+        .map(value);
+    assert_eq!(connected, Some(1.0));
+    let recoveries = |action: &str| {
+        samples("wagw_watchdog_recoveries_total")
+            .into_iter()
+            .filter(|s| {
+                s.labels.get("session") == Some("dog") && s.labels.get("action") == Some(action)
+            })
+            .map(value)
+            .sum::<f64>()
+    };
+    assert!(
+        recoveries("relaunch") >= 2.0,
+        "two relaunches counted:\n{text}"
+    );
+    let memory = samples("wagw_chromium_memory_bytes")
+        .into_iter()
+        .find(|s| s.labels.get("session") == Some("dog"))
+        .map(value)
+        .unwrap();
+    assert!(memory > 10e6, "Chromium uses some memory: {memory}");
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "wagw_http_requests_total"
+                && s.labels.get("route") == Some("/session/status/:sessionId")
+                && s.labels.get("status") == Some("200")),
+        "requests by route template:\n{text}"
+    );
+    assert!(
+        !text.contains("route=\"/session/status/dog\""),
+        "raw paths stay out of labels"
+    );
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "wagw_bridge_call_duration_seconds"
+                && s.labels.get("operation") == Some("session.getState")),
+        "bridge latency per operation:\n{text}"
+    );
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "wagw_webhook_deliveries_total"
+                && s.labels.get("session") == Some("dog")
+                && value(s) > 0.0),
+        "webhook deliveries per session:\n{text}"
+    );
+}
