@@ -17,8 +17,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_metrics))
 }
 
-/// Prometheus metrics: sessions by state, restarts and recoveries, Chromium memory, bridge and
-/// HTTP latency, webhook queues, WebSocket subscribers
+/// Prometheus metrics (text format)
+///
+/// Sessions by state, restarts and watchdog recoveries, Chromium memory, bridge-call and HTTP
+/// latency, webhook queues, WebSocket subscribers.
 #[utoipa::path(get, path = "/metrics", tag = "Metrics",
     responses((status = 200, content_type = "text/plain; version=0.0.4", description = "Prometheus text exposition format"),
               (status = 403, body = serde_json::Value, example = json!({"success": false, "error": "Invalid API key"}))))]
