@@ -83,6 +83,7 @@ impl SessionManager {
         let (deaths, died) = mpsc::unbounded_channel();
         let manager = Arc::new_cyclic(|me| SessionManager {
             ctx: SessionContext {
+                media_downloads: Arc::new(Semaphore::new(config.media_download_concurrency)),
                 config,
                 bus,
                 deaths,
@@ -114,6 +115,11 @@ impl SessionManager {
             Some(Slot::Running(session)) => Some(session.clone()),
             _ => None,
         }
+    }
+
+    /// Whether the id is in memory (starting or running).
+    pub fn contains(&self, id: &str) -> bool {
+        self.sessions.contains_key(id)
     }
 
     /// Every running session (for metrics).

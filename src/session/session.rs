@@ -132,6 +132,9 @@ pub struct SessionContext {
     pub bus: Arc<EventBus>,
     /// Where a session reports that its browser or page died (for RECOVER_SESSIONS).
     pub deaths: mpsc::UnboundedSender<Death>,
+    /// Incoming media downloaded at once, across sessions (MEDIA_DOWNLOAD_CONCURRENCY): each
+    /// download pulls the whole file through CDP into memory.
+    pub media_downloads: Arc<tokio::sync::Semaphore>,
 }
 
 pub struct Session {
@@ -152,6 +155,8 @@ pub struct Session {
     /// Set once its death was reported (the crash listener and the watchdog may both see it).
     dead: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Screenshots run one at a time per session (each is a full-page capture in memory).
+    screenshots: tokio::sync::Mutex<()>,
 }
 
 impl Session {
@@ -180,6 +185,7 @@ impl Session {
             closing: AtomicBool::new(false),
             dead: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+            screenshots: tokio::sync::Mutex::new(()),
         });
         if let Err(err) = session.boot(launched.connected).await {
             session.close().await;
@@ -392,6 +398,9 @@ impl Session {
             let session = self.clone();
             let message = message.clone();
             tokio::spawn(async move {
+                let Ok(_permit) = session.ctx.media_downloads.clone().acquire_owned().await else {
+                    return;
+                };
                 let id = message["id"]["_serialized"].clone();
                 match session
                     .call("message.downloadMediaBySerializedId", &json!({ "id": id }))
@@ -465,6 +474,7 @@ impl Session {
 
     /// A PNG of the page.
     pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let _one_at_a_time = self.screenshots.lock().await;
         let params = ScreenshotParams::builder()
             .format(CaptureScreenshotFormat::Png)
             .full_page(true)
