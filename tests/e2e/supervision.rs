@@ -126,8 +126,10 @@ fn browser_mains(dir: &Path, id: &str) -> usize {
     pids_mentioning(&flag, |cmd| !cmd.contains("--type=")).len()
 }
 
+/// Chromium processes on that session's profile (main, zygote, renderers).
 fn on_profile(dir: &Path, id: &str) -> usize {
-    pids_mentioning(&format!("session-{id}"), |cmd| cmd.contains("chrom")).len()
+    let profile = dir.join(format!("session-{id}")).display().to_string();
+    pids_mentioning(&profile, |cmd| cmd.contains("chrom")).len()
 }
 
 #[tokio::test(flavor = "multi_thread")]
