@@ -401,7 +401,9 @@ impl SessionManager {
             tokio::spawn(async move {
                 let _permit = permits.acquire().await;
                 tracing::warn!(session = %id, "Existing session detected");
-                let _ = manager.start(&id).await;
+                if let Err(StartError::TooMany(max)) = manager.start(&id).await {
+                    tracing::warn!(session = %id, max, "not restored: MAX_SESSIONS reached");
+                }
             });
         }
     }

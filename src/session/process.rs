@@ -139,6 +139,11 @@ impl ChromiumProcess {
 
     /// SIGKILL to the whole process group (browser, zygote, renderers).
     pub fn kill_tree(&self) {
+        // Once the leader is reaped and no member is left, the group id is free for reuse by an
+        // unrelated process: leave it alone then.
+        if self.has_exited() && group_members(self.pid).is_empty() {
+            return;
+        }
         // SAFETY: plain syscall; a negative pid addresses our own process group, which stays
         // reserved while any member lives.
         unsafe {
