@@ -480,3 +480,62 @@ async fn watchdog_recovers_hung_and_killed_browsers_and_metrics_tell() {
         "webhook deliveries per session:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watchdog_reloads_a_page_stuck_out_of_connected() {
+    let sim = Sim::start().await;
+    let hook = WebhookReceiver::start().await;
+    let dir = TempDir::new("stuck");
+    let mut env = Daemon::env_for(&sim, Some(&hook), &dir.0);
+    env.insert("WATCHDOG_INTERVAL_MS".into(), "500".into());
+    env.insert("WATCHDOG_STUCK_MS".into(), "3000".into());
+    let daemon = Daemon::start(env);
+    daemon
+        .linked_session(&sim, "stuck", "15550005001", "Stuck")
+        .await;
+    wait_login_on_disk(&dir.0, "stuck").await;
+    let reloads = async || {
+        let (_, _, body) = daemon.get_raw("/metrics").await;
+        let text = String::from_utf8(body).unwrap();
+        text.lines()
+            .find(|l| {
+                l.starts_with("wagw_watchdog_recoveries_total")
+                    && l.contains("session=\"stuck\"")
+                    && l.contains("action=\"reload\"")
+            })
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert_eq!(reloads().await, 0.0);
+
+    // The phone's connection drops: the page leaves CONNECTED and stays out.
+    let before = hook.bodies().len();
+    let (status, _) = sim
+        .control(
+            "POST",
+            "accounts/15550005001/connection",
+            Some(serde_json::json!({"online": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let change = wait_event_after(&hook, before, "stuck", "change_state").await;
+    assert_ne!(change["data"]["state"], "CONNECTED");
+    eventually(Duration::from_secs(30), "a watchdog reload", async || {
+        (reloads().await >= 1.0).then_some(())
+    })
+    .await;
+    // Back online: the reloaded page connects again, without a QR.
+    sim.control(
+        "POST",
+        "accounts/15550005001/connection",
+        Some(serde_json::json!({"online": true})),
+    )
+    .await;
+    daemon.wait_connected("stuck").await;
+    assert!(
+        hook.bodies()[before..]
+            .iter()
+            .all(|b| b["dataType"] != "qr"),
+        "no QR after the reload"
+    );
+}
