@@ -339,7 +339,8 @@ async fn watchdog_recovers_hung_and_killed_browsers_and_metrics_tell() {
     let mut env = Daemon::env_for(&sim, Some(&hook), &dir.0);
     env.insert("RECOVER_SESSIONS".into(), "true".into());
     env.insert("WATCHDOG_INTERVAL_MS".into(), "1000".into());
-    env.insert("WATCHDOG_TIMEOUT_MS".into(), "3000".into());
+    // Generous: a loaded CI box must not read as a hung page before the SIGSTOP.
+    env.insert("WATCHDOG_TIMEOUT_MS".into(), "5000".into());
     let daemon = Daemon::start(env);
     daemon
         .linked_session(&sim, "dog", "15550004001", "Dog")
