@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use serde::Serialize;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use super::SessionId;
 use super::bridge::BridgeError;
@@ -74,6 +74,9 @@ pub struct SessionManager {
     /// last place.
     admission: std::sync::Mutex<()>,
     recoveries: DashMap<String, Recovery>,
+    /// The start running in each id's lane, cancelled by a stop or terminate that arrives
+    /// meanwhile (so the stop does not wait for a launch it would undo).
+    launching: DashMap<String, watch::Sender<bool>>,
     me: Weak<SessionManager>,
 }
 
@@ -92,6 +95,7 @@ impl SessionManager {
             lanes: DashMap::new(),
             admission: std::sync::Mutex::new(()),
             recoveries: DashMap::new(),
+            launching: DashMap::new(),
             me: me.clone(),
         });
         tokio::spawn(recovery_loop(Arc::downgrade(&manager), died));
@@ -218,7 +222,23 @@ impl SessionManager {
             self.sessions.insert(id.to_owned(), Slot::Starting);
         }
         let existed = profile_dir(&self.ctx.config.sessions_path, id).exists();
-        let result = self.launch_into_slot(id).await;
+        let (cancel, mut cancelled) = watch::channel(false);
+        self.launching.insert(id.to_owned(), cancel);
+        let result = tokio::select! {
+            result = self.launch_into_slot(id) => result,
+            () = async {
+                if cancelled.wait_for(|c| *c).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                // The launch future is dropped: its browser, if any, is killed on drop.
+                self.sessions.remove(id);
+                self.wait_profile_released(id).await;
+                tracing::info!(session = id, "start cancelled by a stop");
+                Err(StartError::Failed("session was stopped while starting".into()))
+            }
+        };
+        self.launching.remove(id);
         if result.is_err() && !existed {
             self.delete_profile_dir(id).await;
         }
@@ -265,8 +285,27 @@ impl SessionManager {
         }
     }
 
+    /// Cancels the start running for `id`, if any (a stop or terminate is queued behind it).
+    fn cancel_launch(&self, id: &str) {
+        if let Some(cancel) = self.launching.get(id) {
+            cancel.send_replace(true);
+        }
+    }
+
+    /// Waits (a while) until no Chromium holds the session's profile any more.
+    async fn wait_profile_released(&self, id: &str) {
+        let Ok(profile) = profile_dir(&self.ctx.config.sessions_path, id).canonicalize() else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !super::process::holding_profile(&profile).is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Closes a session's browser and forgets it; the profile stays, so a later start needs no QR.
     pub async fn stop(&self, id: &str) {
+        self.cancel_launch(id);
         let id = id.to_owned();
         let _ = self
             .in_lane(&id.clone(), move |m| async move { m.stop_now(&id).await })
@@ -303,6 +342,7 @@ impl SessionManager {
     /// Logs out (when connected) or closes, forgets the session and deletes its profile dir.
     /// `false` when the session is neither in memory nor on disk.
     pub async fn terminate(&self, id: &SessionId) -> Result<bool, String> {
+        self.cancel_launch(id.as_str());
         let id = id.to_string();
         self.in_lane(
             &id.clone(),

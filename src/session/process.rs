@@ -37,7 +37,14 @@ fn launcher() -> &'static std_mpsc::Sender<SpawnRequest> {
             .name("chromium-launcher".into())
             .spawn(move || {
                 for (mut command, reply) in rx {
-                    let _ = reply.send(command.spawn());
+                    // The asker gave up (its start was cancelled): end what we just spawned.
+                    if let Err(Ok(mut child)) = reply.send(command.spawn()) {
+                        // SAFETY: plain syscall on the group of a child we have not reaped.
+                        unsafe {
+                            libc::kill(-(child.id() as i32), libc::SIGKILL);
+                        }
+                        let _ = child.wait();
+                    }
                 }
             })
             .expect("the launcher thread starts");

@@ -258,7 +258,14 @@ async fn interleaved_lifecycle_requests_end_in_the_last_asked_state() {
         let folder = dir.0.join(format!("session-{id}"));
         match *op {
             "start" => {
-                assert_eq!(*status, StatusCode::OK, "{id} start: {body}");
+                // Started now, or by an earlier request: running either way.
+                let already = format!("Session already exists for: {id}");
+                assert!(
+                    *status == StatusCode::OK
+                        || (*status == StatusCode::UNPROCESSABLE_ENTITY
+                            && body["error"] == already),
+                    "{id} start: {status} {body}"
+                );
                 assert!(listed.contains(&id.to_string()), "{id} runs: {listed:?}");
                 assert_eq!(browser_mains(&dir.0, id), 1, "{id}: exactly one browser");
             }
@@ -539,4 +546,61 @@ async fn watchdog_reloads_a_page_stuck_out_of_connected() {
             .all(|b| b["dataType"] != "qr"),
         "no QR after the reload"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_cancels_a_start_in_progress() {
+    // WhatsApp Web "loads" forever: the server accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", silent.local_addr().unwrap());
+    let asked_for_page = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = asked_for_page.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    let sim = Sim::start().await;
+    let dir = TempDir::new("cancel");
+    let mut env = Daemon::env_for(&sim, None, &dir.0);
+    env.insert("WHATSAPP_WEB_URL".into(), url);
+    let daemon = std::sync::Arc::new(Daemon::start(env));
+
+    let starting = {
+        let daemon = daemon.clone();
+        tokio::spawn(async move { daemon.get("/session/start/slow").await })
+    };
+    // Cancelled mid-navigation, with the browser and its page up.
+    eventually(
+        Duration::from_secs(30),
+        "the browser to ask for the page",
+        async || {
+            asked_for_page
+                .load(std::sync::atomic::Ordering::SeqCst)
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(on_profile(&dir.0, "slow") > 0, "a browser runs");
+    let asked = Instant::now();
+    let (status, body) = daemon.get("/session/stop/slow").await;
+    eprintln!("stop answered after {:?}", asked.elapsed());
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(15),
+        "the stop did not wait for the navigation timeout: {:?}",
+        asked.elapsed()
+    );
+    let (status, body) = starting.await.unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "session was stopped while starting");
+    assert_eq!(on_profile(&dir.0, "slow"), 0, "no browser left");
+    assert!(
+        !dir.0.join("session-slow").exists(),
+        "the folder it created is gone"
+    );
+    let (_, body) = daemon.get("/session/getSessions").await;
+    assert_eq!(body["result"], serde_json::json!([]));
 }
