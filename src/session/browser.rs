@@ -220,7 +220,40 @@ pub async fn shutdown(mut browser: Browser, process: ChromiumProcess) {
 
 #[cfg(test)]
 mod tests {
-    use super::insecure_origin;
+    use super::{chromium_args, insecure_origin};
+    use crate::config::Config;
+
+    #[test]
+    fn the_command_line_carries_profile_headless_proxy_and_no_doubled_dashes() {
+        let vars = [
+            ("WHATSAPP_WEB_URL", "http://wa-sim:8585/"),
+            ("PROXY_URL", "http://proxy:3128"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config = Config::from_map(&vars).unwrap();
+        let args = chromium_args(&config, std::path::Path::new("/data/session-a"));
+        for expected in [
+            "--user-data-dir=/data/session-a",
+            "--remote-debugging-port=0",
+            "--headless=new",
+            "--disable-gpu",
+            "--proxy-server=http://proxy:3128",
+            "--unsafely-treat-insecure-origin-as-secure=http://wa-sim:8585",
+        ] {
+            assert!(args.iter().any(|a| a == expected), "{expected} in {args:?}");
+        }
+        assert!(args.iter().all(|a| !a.starts_with("---")), "{args:?}");
+        assert_eq!(
+            args.iter()
+                .filter(|a| a.starts_with("--disable-features="))
+                .count(),
+            1,
+            "one --disable-features switch (Chromium keeps only one)"
+        );
+        assert_eq!(args.last().map(String::as_str), Some("about:blank"));
+    }
 
     #[test]
     fn plain_http_urls_give_their_origin() {
