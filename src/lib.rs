@@ -7,12 +7,14 @@
 //! - [`session`]: one headless Chromium per WhatsApp session, driven over CDP, with the
 //!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
+//! - [`metrics`]: Prometheus metrics, served at `/metrics`.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
 
 pub mod config;
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod session;
 
 use std::future::Future;
@@ -61,6 +63,8 @@ impl Gateway {
     ) -> std::io::Result<()> {
         let state = self.state;
         let config = state.config.clone();
+        // A Chromium left on one of our profiles by an earlier run would keep its lock.
+        session::process::end_orphans(&config.sessions_path).await;
         if config.auto_start_sessions {
             state.sessions.restore_all();
         }

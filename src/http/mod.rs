@@ -1,8 +1,9 @@
 //! HTTP: the axum router mounted under BASE_PATH, its layers, and the handlers per module.
 //! Knows nothing of CDP: handlers validate their input and call the session's bridge.
 //!
-//! Layers, outermost first: request id + trace, CORS, body limit, API key (all but /ping, the
-//! docs, the dashboard and the WebSocket, which checks the key itself), rate limit per client IP.
+//! Layers, outermost first: request id + trace, CORS, body limit, request metrics, API key (all
+//! but /ping, the docs, the dashboard and the WebSocket, which checks the key itself), rate
+//! limit per client IP.
 
 mod auth;
 pub mod bodies;
@@ -10,6 +11,7 @@ mod dashboard;
 pub mod error;
 pub mod extract;
 mod health;
+mod metrics;
 pub mod openapi;
 mod ratelimit;
 pub mod reply;
@@ -73,6 +75,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(message::routes())
         .merge(contact::routes())
         .merge(channel::routes())
+        .merge(metrics::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.
@@ -102,6 +105,8 @@ pub fn router(state: AppState) -> Router {
     }
     let app = app
         .fallback(not_found)
+        // Innermost of the router-wide layers: it sees each route's matched template.
+        .layer(middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(config.body_limit()))
         .layer(cors_layer(&config))
         .layer(

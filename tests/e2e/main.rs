@@ -14,4 +14,5 @@ mod group_chat;
 mod http_edge;
 mod message;
 mod session_lifecycle;
+mod supervision;
 mod wire_order;
