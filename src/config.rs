@@ -122,8 +122,8 @@ pub struct Config {
     /// `MAX_SESSIONS` (unset: no cap), ours: sessions in memory at once; a start above it is
     /// refused.
     pub max_sessions: Option<usize>,
-    /// `WATCHDOG_INTERVAL_MS` (15000), ours: how often each session's page is asked for a
-    /// heartbeat.
+    /// `WATCHDOG_INTERVAL_MS` (5000), ours: how often each session's page is asked for a
+    /// heartbeat; also how long the pushed socket state is trusted without word from the page.
     pub watchdog_interval: Duration,
     /// `WATCHDOG_TIMEOUT_MS` (10000), ours: a heartbeat slower than this is a hung page.
     pub watchdog_timeout: Duration,
@@ -344,7 +344,7 @@ impl Config {
                     bad("MAX_SESSIONS", format!("{v:?} is not a positive count"))
                 })?),
             },
-            watchdog_interval: millis("WATCHDOG_INTERVAL_MS", 15_000),
+            watchdog_interval: millis("WATCHDOG_INTERVAL_MS", 5_000),
             watchdog_timeout: millis("WATCHDOG_TIMEOUT_MS", 10_000),
             watchdog_stuck: millis("WATCHDOG_STUCK_MS", 180_000),
             media_download_concurrency: positive("MEDIA_DOWNLOAD_CONCURRENCY", 4) as usize,
@@ -454,7 +454,7 @@ mod tests {
     fn supervision_settings() {
         let c = config(&[]).unwrap();
         assert_eq!(c.max_sessions, None, "no cap by default, as wwebjs-api");
-        assert_eq!(c.watchdog_interval, Duration::from_secs(15));
+        assert_eq!(c.watchdog_interval, Duration::from_secs(5));
         assert_eq!(c.watchdog_timeout, Duration::from_secs(10));
         assert_eq!(c.watchdog_stuck, Duration::from_secs(180));
         assert_eq!(c.media_download_concurrency, 4);

@@ -157,6 +157,9 @@ pub struct Session {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Screenshots run one at a time per session (each is a full-page capture in memory).
     screenshots: tokio::sync::Mutex<()>,
+    /// When the page last proved alive: a bridge event, or a call it answered. The pushed
+    /// socket state is only trusted while this is fresh (see [`Session::state`]).
+    alive_at: Mutex<std::time::Instant>,
 }
 
 impl Session {
@@ -186,6 +189,7 @@ impl Session {
             dead: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             screenshots: tokio::sync::Mutex::new(()),
+            alive_at: Mutex::new(std::time::Instant::now()),
         });
         if let Err(err) = session.boot(launched.connected).await {
             session.close().await;
@@ -325,7 +329,12 @@ impl Session {
             .call_with_timeout("session.getState", &Value::Null, timeout)
             .await
         {
-            Ok(state) => Heartbeat::Alive(state.as_str().map(str::to_owned)),
+            Ok(state) => {
+                let state = state.as_str().map(str::to_owned);
+                // A push lost on the way is mended here.
+                self.status.lock().unwrap().state = state.clone();
+                Heartbeat::Alive(state)
+            }
             // The bridge is not there (between documents): alive, state unknown.
             Err(BridgeError::Failed { .. }) => Heartbeat::Alive(None),
             Err(BridgeError::Timeout) => Heartbeat::Hung,
@@ -344,6 +353,7 @@ impl Session {
     /// Applies an event from the bridge to the session's status and publishes it.
     fn on_bridge_event(self: &Arc<Self>, event: BridgeEvent) {
         tracing::trace!(session = %self.id, kind = %event.kind, "bridge event");
+        self.mark_alive();
         let data = event.data;
         match event.kind.as_str() {
             "__state" => {
@@ -446,7 +456,31 @@ impl Session {
         args: &Value,
         timeout: Duration,
     ) -> Result<Value, BridgeError> {
-        bridge::call(&self.page, name, args, timeout).await
+        let result = bridge::call(&self.page, name, args, timeout).await;
+        if matches!(result, Ok(_) | Err(BridgeError::Failed { .. })) {
+            self.mark_alive();
+        }
+        result
+    }
+
+    fn mark_alive(&self) {
+        *self.alive_at.lock().unwrap() = std::time::Instant::now();
+    }
+
+    /// WhatsApp Web's socket state, as a CDP call to the page would answer it. The bridge pushes
+    /// every change, so this is answered from memory while the page is known to be alive: not
+    /// closing or dead, and heard from within a watchdog interval (plus a second). Otherwise
+    /// (a page that went quiet may be hung; a new document has not pushed yet) the page is
+    /// asked, with its timeout.
+    pub async fn state(&self) -> Result<Option<String>, BridgeError> {
+        let fresh = self.alive_at.lock().unwrap().elapsed()
+            < self.ctx.config.watchdog_interval + Duration::from_secs(1);
+        let usable =
+            fresh && !self.closing.load(Ordering::SeqCst) && !self.dead.load(Ordering::SeqCst);
+        if usable && let Some(state) = self.status.lock().unwrap().state.clone() {
+            return Ok(Some(state));
+        }
+        self.live_state().await
     }
 
     /// The browser's main process id (leader of its process group).

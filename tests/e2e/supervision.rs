@@ -361,6 +361,13 @@ async fn watchdog_recovers_hung_and_killed_browsers_and_metrics_tell() {
     for &pid in &stopped {
         signal(pid, "-STOP");
     }
+    // /session/status answers from the state the page pushed only while the page is heard
+    // from: a hung page stops reading as CONNECTED once a watchdog interval passes in silence.
+    eventually(WAIT, "status to stop saying CONNECTED", async || {
+        let (_, body) = daemon.get("/session/status/dog").await;
+        (body["success"] == false).then_some(())
+    })
+    .await;
     let lost = wait_event_after(&hook, before, "dog", "disconnected").await;
     assert_eq!(lost["data"]["reason"], "PAGE_UNRESPONSIVE", "{lost}");
     wait_event_after(&hook, before, "dog", "ready").await;
