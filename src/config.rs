@@ -10,7 +10,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Debian's full Chromium.
+pub const FULL_CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's `chromium-headless-shell` (the binary: its /usr/bin wrapper forks a shell instead of
+/// exec'ing, which would keep the death signal to itself): the default while HEADLESS is on.
+pub const HEADLESS_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
+const HEADLESS_SHELL_WRAPPER: &str = "/usr/bin/chromium-headless-shell";
 use std::time::Duration;
 
 /// A configuration error that names the offending variable.
@@ -79,7 +86,8 @@ pub struct Config {
     pub rate_limit_window: Duration,
     /// `RECOVER_SESSIONS` (false): restart a session whose browser or page died.
     pub recover_sessions: bool,
-    /// `CHROME_BIN` (/usr/bin/chromium when unset).
+    /// `CHROME_BIN`; unset: Debian's headless shell while HEADLESS is on and it is installed,
+    /// else /usr/bin/chromium (see [`Config::chrome_path`]).
     pub chrome_bin: Option<PathBuf>,
     /// `HEADLESS` (true).
     pub headless: bool,
@@ -368,10 +376,22 @@ impl Config {
     }
 
     /// Chromium executable.
+    /// The browser to launch: CHROME_BIN, else, headless, the "headless shell" (Chromium's old
+    /// headless mode as its own binary: measured at about half the memory and fewer processes
+    /// per session than the full browser's new headless mode), else the full browser.
     pub fn chrome_path(&self) -> PathBuf {
-        self.chrome_bin
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+        if let Some(bin) = &self.chrome_bin {
+            if bin == Path::new(HEADLESS_SHELL_WRAPPER) && Path::new(HEADLESS_SHELL).exists() {
+                return PathBuf::from(HEADLESS_SHELL);
+            }
+            return bin.clone();
+        }
+        let shell = Path::new(HEADLESS_SHELL);
+        if self.headless && shell.exists() {
+            shell.to_path_buf()
+        } else {
+            PathBuf::from(FULL_CHROMIUM)
+        }
     }
 
     /// Request body limit: `MAX_ATTACHMENT_SIZE` + 1 MB, as wwebjs-api.
