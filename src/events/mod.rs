@@ -2,18 +2,28 @@
 //!
 //! An [`Event`] has the wire shape of wwebjs-api's callbacks: `{dataType, data, sessionId}`,
 //! `data` omitted when absent. [`EventBus::publish`] applies `DISABLED_CALLBACKS`, then hands the
-//! event to the webhook dispatcher (a queue per session and URL, so a slow receiver delays only
-//! its own deliveries) and to the WebSocket hub (a broadcast per session).
+//! event to the durable outbox ([`outbox`], SQLite under SESSIONS_PATH) before it returns, then
+//! wakes the webhook workers (a queue per session and URL, read from the store, so a slow
+//! receiver delays only its own deliveries and nothing waits in RAM) and sends the event to the
+//! WebSocket hub (a broadcast per session, resumable from the store).
 
+pub mod outbox;
+pub mod settings;
+pub mod signing;
 pub mod webhook;
 pub mod websocket;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
+use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
+use outbox::{Outbox, StoreResult};
+use settings::WebhookSettings;
 
 /// One callback, serialised exactly as wwebjs-api posts it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -36,33 +46,172 @@ impl Event {
     }
 }
 
-/// Fan-out of events to webhooks and WebSockets.
+/// Where a session's webhook comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookSource {
+    /// Set through the API (`PUT /session/webhook/{id}`).
+    Api,
+    /// `<ID>_WEBHOOK_URL` or `BASE_WEBHOOK_URL`.
+    Env,
+    None,
+}
+
+/// Webhook figures of one session: what `GET /session/webhookStatus/{id}` shows and what a
+/// metrics endpoint reads through [`EventBus::webhook_stats`].
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookStats {
+    pub session_id: String,
+    /// Deliveries waiting (all URLs of the session).
+    pub queue_depth: u64,
+    /// Age of the oldest waiting event, in ms.
+    pub oldest_pending_age_ms: Option<u64>,
+    pub dead_letters: u64,
+    /// Since the daemon started.
+    #[serde(flatten)]
+    pub counters: webhook::Counters,
+}
+
+/// Fan-out of events to webhooks (through the durable outbox) and WebSockets.
 pub struct EventBus {
     config: Arc<Config>,
+    outbox: Arc<Outbox>,
+    settings: Arc<DashMap<String, WebhookSettings>>,
     webhooks: webhook::WebhookDispatcher,
     sockets: websocket::WebSocketHub,
+    /// Payload bytes in the outbox, as last counted plus what was appended since.
+    stored_bytes: AtomicU64,
 }
 
 impl EventBus {
-    pub fn new(config: Arc<Config>) -> Self {
-        EventBus {
-            webhooks: webhook::WebhookDispatcher::new(config.clone()),
-            sockets: websocket::WebSocketHub::default(),
-            config,
+    /// Opens the outbox under SESSIONS_PATH and starts the workers of what is still pending.
+    /// Needs a Tokio runtime.
+    pub fn new(config: Arc<Config>) -> StoreResult<Self> {
+        let outbox = Arc::new(Outbox::open(&config.sessions_path)?);
+        let settings: Arc<DashMap<String, WebhookSettings>> = Arc::default();
+        for (session, json) in outbox.all_settings()? {
+            match serde_json::from_str(&json) {
+                Ok(parsed) => {
+                    settings.insert(session, parsed);
+                }
+                Err(err) => {
+                    tracing::error!(session, error = %err, "unreadable stored webhook settings, ignored")
+                }
+            }
         }
+        let pruned = outbox.prune(config.webhook_max_age.as_millis() as i64)?;
+        if pruned > 0 {
+            tracing::info!(pruned, "old delivered events removed from the outbox");
+        }
+        let bus = EventBus {
+            webhooks: webhook::WebhookDispatcher::new(
+                config.clone(),
+                outbox.clone(),
+                settings.clone(),
+            ),
+            sockets: websocket::WebSocketHub::default(),
+            stored_bytes: AtomicU64::new(outbox.stored_bytes()?),
+            outbox,
+            settings,
+            config,
+        };
+        bus.webhooks.resume_pending();
+        bus.enforce_disk_cap();
+        Ok(bus)
     }
 
-    /// Sends an event to the session's webhook and WebSocket subscribers, unless disabled.
+    /// Stores an event (unless disabled), then wakes its webhook queues and sends it to the
+    /// session's WebSocket subscribers. The event is on disk when this returns.
     pub fn publish(&self, event: Event) {
         if !self.config.callback_enabled(&event.data_type) {
             return;
         }
-        let event = Arc::new(event);
-        if let Some(url) = self.config.webhook_url_for(&event.session_id) {
-            self.webhooks.enqueue(&url, event.clone());
+        let urls: Vec<String> = self
+            .webhook_url(&event.session_id, &event.data_type)
+            .into_iter()
+            .collect();
+        if urls.is_empty() && !self.config.enable_websocket {
+            return;
+        }
+        let body = serde_json::to_vec(&event).expect("events serialise");
+        let seq = match self
+            .outbox
+            .append(&event.session_id, &event.data_type, &body, &urls)
+        {
+            Ok(seq) => seq,
+            Err(err) => {
+                tracing::error!(session = %event.session_id, data_type = %event.data_type, error = %err,
+                    "event could not be stored; its webhook is lost");
+                0
+            }
+        };
+        for url in &urls {
+            self.webhooks.wake(&event.session_id, url);
         }
         if self.config.enable_websocket {
-            self.sockets.send(&event);
+            self.sockets.send(&event.session_id, seq, body.as_slice());
+        }
+        let held = self
+            .stored_bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed)
+            + body.len() as u64;
+        if held > self.config.webhook_max_disk_bytes {
+            self.enforce_disk_cap();
+        }
+    }
+
+    /// Where an event of a session goes: the API setting (if it wants that dataType), else the
+    /// env's URL.
+    fn webhook_url(&self, session_id: &str, data_type: &str) -> Option<String> {
+        match self.settings.get(session_id) {
+            Some(setting) => setting.wants(data_type).then(|| setting.url.clone()),
+            None => self.config.webhook_url_for(session_id),
+        }
+    }
+
+    /// Dead-letters the oldest events while the outbox holds more than WEBHOOK_MAX_DISK_MB.
+    fn enforce_disk_cap(&self) {
+        let cap = self.config.webhook_max_disk_bytes;
+        match self.outbox.enforce_cap(cap) {
+            Ok(eviction) => {
+                let lost = eviction.dead_lettered + eviction.payloads_dropped;
+                if lost > 0 {
+                    self.webhooks
+                        .disk_cap_evictions
+                        .fetch_add(lost, Ordering::Relaxed);
+                    tracing::error!(
+                        dead_lettered = eviction.dead_lettered,
+                        payloads_dropped = eviction.payloads_dropped,
+                        cap_mb = cap / (1024 * 1024),
+                        "WEBHOOK_MAX_DISK_MB reached: the oldest events were dead-lettered and their payloads dropped"
+                    );
+                } else if eviction.delivered_dropped > 0 {
+                    tracing::info!(
+                        dropped = eviction.delivered_dropped,
+                        "WEBHOOK_MAX_DISK_MB reached: delivered events left the resume window early"
+                    );
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "cannot enforce WEBHOOK_MAX_DISK_MB"),
+        }
+        if let Ok(held) = self.outbox.stored_bytes() {
+            self.stored_bytes.store(held, Ordering::Relaxed);
+        }
+    }
+
+    /// Drops delivered events older than WEBHOOK_MAX_AGE_S (run now and then).
+    pub fn prune(&self) {
+        match self
+            .outbox
+            .prune(self.config.webhook_max_age.as_millis() as i64)
+        {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "old delivered events removed from the outbox"),
+            Err(err) => tracing::warn!(error = %err, "cannot prune the outbox"),
+        }
+        if let Ok(held) = self.outbox.stored_bytes() {
+            self.stored_bytes.store(held, Ordering::Relaxed);
         }
     }
 
@@ -71,15 +220,107 @@ impl EventBus {
         &self.sockets
     }
 
-    /// Closes a session's WebSocket subscribers (stop / terminate), as wwebjs-api does, and
-    /// lets its webhook workers end once they have delivered what is queued.
-    pub fn close_session(&self, session_id: &str) {
-        self.sockets.close(session_id);
-        self.webhooks.forget_session(session_id);
+    /// The store (dead letters, resume).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
-    /// Waits until queued webhooks are delivered or the deadline passes (shutdown).
-    pub async fn flush(&self, deadline: std::time::Duration) {
+    /// The session's webhook as it applies now, and where it comes from.
+    pub fn webhook_settings(&self, session_id: &str) -> (WebhookSource, Option<WebhookSettings>) {
+        if let Some(setting) = self.settings.get(session_id) {
+            return (WebhookSource::Api, Some(setting.clone()));
+        }
+        match self.config.webhook_url_for(session_id) {
+            Some(url) => (
+                WebhookSource::Env,
+                Some(WebhookSettings {
+                    url,
+                    headers: Default::default(),
+                    data_types: vec![],
+                }),
+            ),
+            None => (WebhookSource::None, None),
+        }
+    }
+
+    /// Sets a session's webhook (validated by the caller) and persists it.
+    pub fn set_webhook(&self, session_id: &str, settings: WebhookSettings) -> StoreResult<()> {
+        let json = serde_json::to_string(&settings).expect("settings serialise");
+        self.outbox.save_settings(session_id, &json)?;
+        self.settings.insert(session_id.to_owned(), settings);
+        Ok(())
+    }
+
+    /// Clears a session's API webhook; the env's applies again. `false` when none was set.
+    pub fn clear_webhook(&self, session_id: &str) -> StoreResult<bool> {
+        let cleared = self.outbox.clear_settings(session_id)?;
+        self.settings.remove(session_id);
+        Ok(cleared)
+    }
+
+    /// Puts dead letters back in their queues (all, or from `from_seq` on); returns how many.
+    pub fn replay_dead_letters(&self, session_id: &str, from_seq: Option<i64>) -> StoreResult<usize> {
+        let (urls, count) = self.outbox.replay(session_id, from_seq)?;
+        for url in urls {
+            self.webhooks.wake(session_id, &url);
+        }
+        Ok(count)
+    }
+
+    /// Webhook figures of every session that has or had deliveries.
+    pub fn webhook_stats(&self) -> Vec<WebhookStats> {
+        let now = outbox::now_ms();
+        let mut counters = self.webhooks.counters();
+        let mut stats: Vec<WebhookStats> = self
+            .outbox
+            .figures()
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "cannot read webhook queue figures");
+                Vec::new()
+            })
+            .into_iter()
+            .map(|(session_id, figures)| WebhookStats {
+                counters: counters.remove(&session_id).unwrap_or_default(),
+                queue_depth: figures.pending,
+                oldest_pending_age_ms: figures.oldest_pending_ms.map(|t| (now - t).max(0) as u64),
+                dead_letters: figures.dead_letters,
+                session_id,
+            })
+            .collect();
+        stats.extend(counters.into_iter().map(|(session_id, counters)| WebhookStats {
+            session_id,
+            counters,
+            ..Default::default()
+        }));
+        stats.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        stats
+    }
+
+    /// One session's webhook figures (zeros when it has none).
+    pub fn webhook_stats_of(&self, session_id: &str) -> WebhookStats {
+        self.webhook_stats()
+            .into_iter()
+            .find(|s| s.session_id == session_id)
+            .unwrap_or_else(|| WebhookStats {
+                session_id: session_id.to_owned(),
+                ..Default::default()
+            })
+    }
+
+    /// Deliveries dead-lettered or payloads dropped by WEBHOOK_MAX_DISK_MB since start.
+    pub fn disk_cap_evictions(&self) -> u64 {
+        self.webhooks.disk_cap_evictions.load(Ordering::Relaxed)
+    }
+
+    /// Closes a session's WebSocket subscribers (stop / terminate), as wwebjs-api does. Its
+    /// webhook queues keep delivering what is stored.
+    pub fn close_session(&self, session_id: &str) {
+        self.sockets.close(session_id);
+    }
+
+    /// Waits until pending webhooks are delivered or the deadline passes (shutdown); what is
+    /// left goes out after the next start.
+    pub async fn flush(&self, deadline: Duration) {
         self.webhooks.flush(deadline).await;
     }
 }

@@ -23,6 +23,7 @@ pub mod contact;
 pub mod group_chat;
 pub mod media_fetch;
 pub mod message;
+pub mod webhooks;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -73,6 +74,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(message::routes())
         .merge(contact::routes())
         .merge(channel::routes())
+        .merge(webhooks::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.
