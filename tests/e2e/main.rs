@@ -13,4 +13,5 @@ mod events_catalog;
 mod group_chat;
 mod http_edge;
 mod message;
+mod outbox;
 mod session_lifecycle;
