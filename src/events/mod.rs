@@ -135,22 +135,37 @@ impl EventBus {
             return;
         }
         let body = serde_json::to_vec(&event).expect("events serialise");
-        let seq = match self
-            .outbox
-            .append(&event.session_id, &event.data_type, &body, &urls)
-        {
-            Ok(seq) => seq,
+        // A message's event id derives from its WhatsApp id: raised twice, it is stored once.
+        let derived_id = (event.data_type == "message")
+            .then(|| {
+                event.data.as_ref()?["message"]["id"]["_serialized"]
+                    .as_str()
+                    .map(|id| outbox::message_event_id(&event.session_id, id))
+            })
+            .flatten();
+        let (seq, id) = match self.outbox.append(
+            &event.session_id,
+            &event.data_type,
+            derived_id.as_deref(),
+            &body,
+            &urls,
+        ) {
+            Ok(Some(seq)) => (seq, derived_id.unwrap_or_else(|| outbox::event_id(seq))),
+            Ok(None) => {
+                tracing::debug!(session = %event.session_id, "message event already raised, not again");
+                return;
+            }
             Err(err) => {
                 tracing::error!(session = %event.session_id, data_type = %event.data_type, error = %err,
                     "event could not be stored; its webhook is lost");
-                0
+                (0, String::new())
             }
         };
         for url in &urls {
             self.webhooks.wake(&event.session_id, url);
         }
         if self.config.enable_websocket {
-            self.sockets.send(&event.session_id, seq, body.as_slice());
+            self.sockets.send(&event.session_id, seq, &id, body.as_slice());
         }
         let held = self
             .stored_bytes
@@ -213,6 +228,29 @@ impl EventBus {
         if let Ok(held) = self.outbox.stored_bytes() {
             self.stored_bytes.store(held, Ordering::Relaxed);
         }
+    }
+
+    /// The seq of an event id (`evt_<n>`, or a stored derived id).
+    pub fn seq_of_event(&self, id: &str) -> StoreResult<Option<i64>> {
+        if !outbox::is_event_id(id) {
+            return Ok(None);
+        }
+        self.outbox.seq_of(id)
+    }
+
+    /// The crash window: the unix time from which a restored session's incoming messages must
+    /// be compared with the store (the newest stored `message` event's timestamp), or `None`
+    /// when the store holds no message of that session to compare with.
+    pub fn missed_messages_since(&self, session_id: &str) -> Option<i64> {
+        if !self.config.callback_enabled("message") {
+            return None;
+        }
+        self.outbox
+            .last_message_timestamp(session_id)
+            .unwrap_or_else(|err| {
+                tracing::warn!(session = session_id, error = %err, "cannot read the last stored message");
+                None
+            })
     }
 
     /// The WebSocket hub (subscriptions for `/ws/{sessionId}`).

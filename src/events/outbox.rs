@@ -2,9 +2,11 @@
 //! SESSIONS_PATH, written before `EventBus::publish` returns.
 //!
 //! Tables:
-//! - `events`: one row per event (`seq` gives the stable id `evt_<seq>`; AUTOINCREMENT so a
-//!   seq is never reused). Kept after delivery for `WEBHOOK_MAX_AGE_S` so WebSocket clients can
-//!   resume; removed earlier only by the disk cap.
+//! - `events`: one row per event, in `seq` order (AUTOINCREMENT, so a seq is never reused). Its
+//!   id is `evt_<seq>`, except for `message` events, whose id derives from the session and the
+//!   WhatsApp message id ([`message_event_id`]): the same message always has the same id, and
+//!   the store refuses it twice (the crash-window recovery relies on that). Kept after delivery
+//!   for `WEBHOOK_MAX_AGE_S` so WebSocket clients can resume; removed earlier only by the disk cap.
 //! - `deliveries`: one row per (session, URL, event) still owed to a webhook (`pending`) or
 //!   refused for good (`dead`). A row leaves when delivered; a dead letter leaves when replayed
 //!   (back to `pending`) or evicted by the disk cap.
@@ -43,12 +45,12 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The stable id of an event: `evt_<seq>`.
+/// The id of an event without a derived one: `evt_<seq>`.
 pub fn event_id(seq: i64) -> String {
     format!("evt_{seq}")
 }
 
-/// The seq inside an event id (`evt_12` or a bare `12`).
+/// The seq inside an `evt_<seq>` id (or a bare number).
 pub fn parse_event_id(id: &str) -> Option<i64> {
     id.strip_prefix("evt_")
         .unwrap_or(id)
@@ -57,10 +59,37 @@ pub fn parse_event_id(id: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
+/// Whether a text looks like one of our event ids (`evt_<seq>` or a derived `evt_m...`).
+pub fn is_event_id(id: &str) -> bool {
+    parse_event_id(id).is_some()
+        || id.strip_prefix("evt_m").is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// The id of the `message` event of a WhatsApp message in a session: `evt_m` + 22 base64url
+/// characters of SHA-256(session, message id). Stable, so a message raised again after a crash
+/// carries the id it would have had.
+pub fn message_event_id(session: &str, message_id: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(session.as_bytes())
+        .chain_update([0u8])
+        .chain_update(message_id.as_bytes())
+        .finalize();
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    format!("evt_m{}", &encoded[..22])
+}
+
+/// The id column of a row of `events e`.
+const ID: &str = "COALESCE(e.event_id, 'evt_' || e.seq)";
+
 /// The head of a delivery queue: the oldest event still owed to one URL.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub seq: i64,
+    pub id: String,
     pub body: Vec<u8>,
     pub data_type: String,
     pub created_ms: i64,
@@ -71,6 +100,7 @@ pub struct Pending {
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub seq: i64,
+    pub id: String,
     pub body: Vec<u8>,
 }
 
@@ -117,6 +147,7 @@ pub struct Outbox {
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT UNIQUE,
     session TEXT NOT NULL,
     data_type TEXT NOT NULL,
     body BLOB,
@@ -167,20 +198,26 @@ impl Outbox {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores an event and its deliveries in one transaction; returns its seq.
+    /// Stores an event and its deliveries in one transaction; returns its seq, or `None` when
+    /// an event with that derived id is already stored (it was raised before).
     pub fn append(
         &self,
         session: &str,
         data_type: &str,
+        event_id: Option<&str>,
         body: &[u8],
         urls: &[String],
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<Option<i64>> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        tx.execute(
-            "INSERT INTO events (session, data_type, body, size, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![session, data_type, body, body.len() as i64, now_ms()],
+        let inserted = tx.execute(
+            "INSERT INTO events (event_id, session, data_type, body, size, created_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING",
+            params![event_id, session, data_type, body, body.len() as i64, now_ms()],
         )?;
+        if inserted == 0 {
+            return Ok(None);
+        }
         let seq = tx.last_insert_rowid();
         for url in urls {
             tx.execute(
@@ -189,18 +226,50 @@ impl Outbox {
             )?;
         }
         tx.commit()?;
-        Ok(seq)
+        Ok(Some(seq))
+    }
+
+    /// The seq of an event id, if it is (or was) stored.
+    pub fn seq_of(&self, id: &str) -> StoreResult<Option<i64>> {
+        if let Some(seq) = parse_event_id(id) {
+            return Ok(Some(seq));
+        }
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT seq FROM events WHERE event_id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The `timestamp` of the newest stored `message` event of a session (unix seconds).
+    pub fn last_message_timestamp(&self, session: &str) -> StoreResult<Option<i64>> {
+        let body: Option<Option<Vec<u8>>> = self
+            .db()
+            .query_row(
+                "SELECT body FROM events WHERE session = ?1 AND data_type = 'message'
+                 ORDER BY seq DESC LIMIT 1",
+                params![session],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(body.flatten().and_then(|body| {
+            serde_json::from_slice::<serde_json::Value>(&body).ok()?["data"]["message"]["timestamp"]
+                .as_i64()
+        }))
     }
 
     /// The oldest pending delivery of a queue.
     pub fn head(&self, session: &str, url: &str) -> StoreResult<Option<Pending>> {
         let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "SELECT d.seq, e.body, e.data_type, e.created_ms, d.attempts
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT d.seq, e.body, e.data_type, e.created_ms, d.attempts, {ID}
              FROM deliveries d JOIN events e ON e.seq = d.seq
              WHERE d.state = 'pending' AND d.session = ?1 AND d.url = ?2
-             ORDER BY d.seq LIMIT 1",
-        )?;
+             ORDER BY d.seq LIMIT 1"
+        ))?;
         Ok(stmt
             .query_row(params![session, url], |row| {
                 Ok(Pending {
@@ -209,6 +278,7 @@ impl Outbox {
                     data_type: row.get(2)?,
                     created_ms: row.get(3)?,
                     attempts: row.get(4)?,
+                    id: row.get(5)?,
                 })
             })
             .optional()?)
@@ -304,16 +374,16 @@ impl Outbox {
     /// A session's dead letters, oldest event first, at most `limit`.
     pub fn dead_letters(&self, session: &str, limit: usize) -> StoreResult<Vec<DeadLetter>> {
         let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT d.seq, d.url, e.data_type, e.created_ms, d.dead_ms, d.attempts, d.last_error, e.body
+        let mut stmt = db.prepare(&format!(
+            "SELECT {ID}, d.url, e.data_type, e.created_ms, d.dead_ms, d.attempts, d.last_error, e.body
              FROM deliveries d JOIN events e ON e.seq = d.seq
              WHERE d.state = 'dead' AND d.session = ?1
-             ORDER BY d.seq LIMIT ?2",
-        )?;
+             ORDER BY d.seq LIMIT ?2"
+        ))?;
         let rows = stmt.query_map(params![session, limit as i64], |row| {
             let body: Option<Vec<u8>> = row.get(7)?;
             Ok(DeadLetter {
-                event_id: event_id(row.get(0)?),
+                event_id: row.get(0)?,
                 url: row.get(1)?,
                 data_type: row.get(2)?,
                 created_at: row.get(3)?,
@@ -362,14 +432,16 @@ impl Outbox {
         limit: usize,
     ) -> StoreResult<Vec<StoredEvent>> {
         let db = self.db();
-        let mut stmt = db.prepare_cached(
-            "SELECT seq, body FROM events WHERE session = ?1 AND seq > ?2 AND body IS NOT NULL
-             ORDER BY seq LIMIT ?3",
-        )?;
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT e.seq, e.body, {ID} FROM events e
+             WHERE e.session = ?1 AND e.seq > ?2 AND e.body IS NOT NULL
+             ORDER BY e.seq LIMIT ?3"
+        ))?;
         let rows = stmt.query_map(params![session, after_seq, limit as i64], |row| {
             Ok(StoredEvent {
                 seq: row.get(0)?,
                 body: row.get(1)?,
+                id: row.get(2)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -504,8 +576,8 @@ mod tests {
     fn queue_is_ordered_and_survives_reopening() {
         let (outbox, dir) = store();
         let urls = vec!["http://a/".to_owned()];
-        let first = outbox.append("s1", "message", b"{\"n\":1}", &urls).unwrap();
-        let second = outbox.append("s1", "message", b"{\"n\":2}", &urls).unwrap();
+        let first = outbox.append("s1", "message", None, b"{\"n\":1}", &urls).unwrap().unwrap();
+        let second = outbox.append("s1", "message", None, b"{\"n\":2}", &urls).unwrap().unwrap();
         assert!(second > first);
         drop(outbox);
         let outbox = Outbox::open(&dir).unwrap();
@@ -538,10 +610,10 @@ mod tests {
         let (outbox, dir) = store();
         let urls = vec!["http://a/".to_owned()];
         let body = vec![b'x'; 1000];
-        let delivered = outbox.append("s1", "message", &body, &urls).unwrap();
+        let delivered = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
         outbox.delivered("s1", "http://a/", delivered).unwrap();
-        let old = outbox.append("s1", "message", &body, &urls).unwrap();
-        let new = outbox.append("s1", "message", &body, &urls).unwrap();
+        let old = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
+        let new = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
         let eviction = outbox.enforce_cap(1500).unwrap();
         assert_eq!(
             eviction,
@@ -556,6 +628,25 @@ mod tests {
         assert_eq!(dead[0].event_id, event_id(old));
         assert!(dead[0].event.is_none());
         assert_eq!(outbox.stored_bytes().unwrap(), 1000);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_message_is_stored_once_under_its_derived_id() {
+        let (outbox, dir) = store();
+        let id = message_event_id("s1", "false_1555@c.us_ABC");
+        assert_eq!(id, message_event_id("s1", "false_1555@c.us_ABC"));
+        assert_ne!(id, message_event_id("s2", "false_1555@c.us_ABC"));
+        assert!(is_event_id(&id) && id.len() == 27);
+        let body = br#"{"dataType":"message","data":{"message":{"timestamp":1700000000}},"sessionId":"s1"}"#;
+        let urls = vec!["http://a/".to_owned()];
+        let seq = outbox.append("s1", "message", Some(&id), body, &urls).unwrap();
+        assert!(seq.is_some());
+        assert_eq!(outbox.append("s1", "message", Some(&id), body, &urls).unwrap(), None);
+        assert_eq!(outbox.seq_of(&id).unwrap(), seq);
+        assert_eq!(outbox.head("s1", "http://a/").unwrap().unwrap().id, id);
+        assert_eq!(outbox.last_message_timestamp("s1").unwrap(), Some(1700000000));
+        assert_eq!(outbox.last_message_timestamp("s2").unwrap(), None);
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -22,7 +22,7 @@ use dashmap::DashMap;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::outbox::{Outbox, Pending, event_id, now_ms};
+use super::outbox::{Outbox, Pending, now_ms};
 use super::settings::WebhookSettings;
 use super::signing;
 use crate::config::Config;
@@ -213,7 +213,7 @@ async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc
                 continue;
             }
         };
-        let id = event_id(pending.seq);
+        let id = pending.id.clone();
         let outcome = attempt(&shared, &session, &url, &id, &pending).await;
         let stored = match outcome {
             Outcome::Delivered => {

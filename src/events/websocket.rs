@@ -10,10 +10,11 @@ use tokio::sync::broadcast;
 /// Frames buffered per subscriber; a subscriber that falls further behind is told it lagged.
 const CHANNEL_CAPACITY: usize = 1024;
 
-/// One event for subscribers: its outbox seq (0 if it could not be stored) and wire body.
+/// One event for subscribers: its outbox seq (0 if it could not be stored), id and wire body.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub seq: i64,
+    pub id: Arc<str>,
     pub body: Arc<str>,
 }
 
@@ -21,17 +22,14 @@ impl Frame {
     /// The body with the event id appended as a last key, `"eventId":"evt_<seq>"`, for clients
     /// that asked for ids (a wwebjs-api client reading dataType/data/sessionId ignores it).
     pub fn with_event_id(&self) -> String {
-        with_event_id(&self.body, self.seq)
+        with_event_id(&self.body, &self.id)
     }
 }
 
-/// Appends `"eventId"` to a JSON object body.
-pub fn with_event_id(body: &str, seq: i64) -> String {
+/// Appends `"eventId"` to a JSON object body (ids are `evt_` + URL-safe characters).
+pub fn with_event_id(body: &str, id: &str) -> String {
     match body.strip_suffix('}') {
-        Some(open) if seq > 0 => format!(
-            "{open},\"eventId\":\"{}\"}}",
-            super::outbox::event_id(seq)
-        ),
+        Some(open) if !id.is_empty() => format!("{open},\"eventId\":\"{id}\"}}"),
         _ => body.to_owned(),
     }
 }
@@ -52,12 +50,16 @@ impl WebSocketHub {
     }
 
     /// Sends an event body to the session's subscribers, if any.
-    pub fn send(&self, session_id: &str, seq: i64, body: &[u8]) {
+    pub fn send(&self, session_id: &str, seq: i64, id: &str, body: &[u8]) {
         if let Some(channel) = self.channels.get(session_id)
             && channel.receiver_count() > 0
         {
             let body: Arc<str> = String::from_utf8_lossy(body).into();
-            let _ = channel.send(Frame { seq, body });
+            let _ = channel.send(Frame {
+                seq,
+                id: id.into(),
+                body,
+            });
         }
     }
 
@@ -74,9 +76,9 @@ mod tests {
     #[test]
     fn event_id_is_a_last_key() {
         assert_eq!(
-            with_event_id(r#"{"dataType":"ready","sessionId":"s1"}"#, 7),
+            with_event_id(r#"{"dataType":"ready","sessionId":"s1"}"#, "evt_7"),
             r#"{"dataType":"ready","sessionId":"s1","eventId":"evt_7"}"#
         );
-        assert_eq!(with_event_id(r#"{"a":1}"#, 0), r#"{"a":1}"#);
+        assert_eq!(with_event_id(r#"{"a":1}"#, ""), r#"{"a":1}"#);
     }
 }

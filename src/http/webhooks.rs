@@ -16,7 +16,6 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, SessionPath, parse_body};
-use crate::events::outbox::parse_event_id;
 use crate::events::settings::WebhookSettings;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -182,8 +181,8 @@ pub async fn replay_dead_letters(
     let body: ReplayBody = parse_body(&body)?;
     let from = match body.from_event_id.as_deref() {
         None => None,
-        Some(raw) => Some(parse_event_id(raw).ok_or_else(|| {
-            ApiError::bad_request(format!("fromEventId: {raw:?} is not an event id (evt_<n>)"))
+        Some(raw) => Some(state.bus.seq_of_event(raw).map_err(store_error)?.ok_or_else(|| {
+            ApiError::bad_request(format!("fromEventId: {raw:?} is not a known event id"))
         })?),
     };
     let replayed = state

@@ -21,7 +21,6 @@ use super::AppState;
 use super::auth::key_accepted;
 use super::error::ApiError;
 use super::extract::SessionPath;
-use crate::events::outbox::parse_event_id;
 use crate::events::websocket::{Frame, with_event_id};
 
 /// Stored events sent per page while catching up.
@@ -59,8 +58,12 @@ async fn subscribe(
     let resume_after = match last_event_id.as_deref().map(str::trim) {
         None => None,
         Some("") => Some(0),
-        Some(raw) => Some(parse_event_id(raw).ok_or_else(|| {
-            ApiError::bad_request(format!("lastEventId: {raw:?} is not an event id (evt_<n>)"))
+        Some(raw) => Some(state
+            .bus
+            .seq_of_event(raw)
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .ok_or_else(|| {
+            ApiError::bad_request(format!("lastEventId: {raw:?} is not a known event id"))
         })?),
     };
     let with_ids = resume_after.is_some()
@@ -104,7 +107,7 @@ async fn forward(
                 Err(_) => break,
             };
             for stored in &page {
-                let text = with_event_id(&String::from_utf8_lossy(&stored.body), stored.seq);
+                let text = with_event_id(&String::from_utf8_lossy(&stored.body), &stored.id);
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }

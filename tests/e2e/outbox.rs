@@ -37,6 +37,7 @@ struct Delivery {
     body: Value,
     /// The status it was answered with.
     status: u16,
+    at: std::time::Instant,
 }
 
 type Script = Arc<dyn Fn(&Value) -> u16 + Send + Sync>;
@@ -141,6 +142,7 @@ async fn record(State(r): State<Receiver>, headers: HeaderMap, raw: Bytes) -> St
         raw: raw.to_vec(),
         body,
         status,
+        at: std::time::Instant::now(),
     });
     r.arrived.notify_waiters();
     StatusCode::from_u16(status).unwrap()
@@ -680,4 +682,151 @@ async fn websocket_resumes_from_the_last_event_id() {
         .await
         .expect("resumed frames arrive");
     assert_eq!(got, ["missed 1", "missed 2", "live 1"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_the_page_got_before_a_crash_are_raised_after_the_restore() {
+    let sim = Sim::start().await;
+    let hook = Receiver::start().await;
+    let dir = TempDir::new("outbox-window");
+    let mut daemon = Daemon::start(outbox_env(&sim, &hook.url, &dir.0));
+    daemon.linked_session(&sim, "cw", ME, "Me").await;
+    sim.send(json!({"from": FRIEND, "to": ME, "body": "anchor"}))
+        .await;
+    hook.until("anchor", |ds| {
+        ds.iter().any(|d| message_body(d) == Some("anchor")).then_some(())
+    })
+    .await;
+    // A clean restart first, so the profile holds the login (see the SIGKILL test).
+    assert!(daemon.stop().success());
+    wait_no_chromium(&dir.0).await;
+    let mut daemon = daemon.start_again();
+    daemon.wait_connected("cw").await;
+
+    // The daemon freezes (SIGSTOP): the page still receives and acknowledges two messages, but
+    // their events cannot reach the store. Then SIGKILL.
+    let pid = daemon.pid().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut ids = Vec::new();
+    for body in ["window 1", "window 2"] {
+        let sent = sim
+            .send(json!({"from": FRIEND, "to": ME, "body": body}))
+            .await;
+        ids.push(sent["id"].as_str().unwrap().to_owned());
+    }
+    eventually(WAIT, "both delivered to the page", async || {
+        let (_, inbox) = sim
+            .control("GET", &format!("accounts/{ME}/inbox"), None)
+            .await;
+        let sent = inbox.as_array().cloned().unwrap_or_default();
+        ids.iter()
+            .all(|id| {
+                sent.iter()
+                    .any(|m| m["id"] == id.as_str() && m["ack"].as_i64().unwrap_or(0) >= 2)
+            })
+            .then_some(())
+    })
+    .await;
+    daemon.kill();
+    kill_orphan_chromium(&dir.0);
+    wait_no_chromium(&dir.0).await;
+    assert!(
+        hook.deliveries()
+            .iter()
+            .all(|d| !message_body(d).is_some_and(|b| b.starts_with("window"))),
+        "nothing of the window went out before the crash"
+    );
+
+    // After the restore both are raised, once, in order; the anchor is not raised again.
+    let daemon = daemon.start_again();
+    daemon.wait_connected("cw").await;
+    let window = hook
+        .until("the two window messages", |ds| {
+            let got: Vec<Delivery> = ds
+                .iter()
+                .filter(|d| message_body(d).is_some_and(|b| b.starts_with("window")))
+                .cloned()
+                .collect();
+            (got.len() >= 2).then_some(got)
+        })
+        .await;
+    let bodies: Vec<&str> = window.iter().filter_map(message_body).collect();
+    assert_eq!(bodies, ["window 1", "window 2"]);
+    let mut event_ids: Vec<&str> = window.iter().map(|d| d.headers["webhook-id"].as_str()).collect();
+    event_ids.dedup();
+    assert_eq!(event_ids.len(), 2, "distinct ids: {event_ids:?}");
+    assert!(event_ids.iter().all(|id| id.starts_with("evt_m")), "{event_ids:?}");
+    // A later message flows as usual (the recovery does not block live events).
+    sim.send(json!({"from": FRIEND, "to": ME, "body": "after the restore"}))
+        .await;
+    hook.until("a live message after the restore", |ds| {
+        ds.iter()
+            .any(|d| message_body(d) == Some("after the restore"))
+            .then_some(())
+    })
+    .await;
+    let count = |body: &str| {
+        hook.deliveries()
+            .iter()
+            .filter(|d| message_body(d) == Some(body))
+            .count()
+    };
+    assert_eq!(count("anchor"), 1, "the anchor was not raised again");
+    assert_eq!(count("window 1") + count("window 2"), 2, "each once");
+}
+
+/// Benchmark, not a test: simulator message -> `message` webhook latency through the whole
+/// gateway (page, bridge, outbox, worker) and deliveries per second.
+/// `cargo test --release --test e2e outbox_bench_message_to_webhook -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn outbox_bench_message_to_webhook() {
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let sim = Sim::start().await;
+    let hook = Receiver::start().await;
+    let dir = TempDir::new("outbox-bench");
+    let daemon = Daemon::start(outbox_env(&sim, &hook.url, &dir.0));
+    daemon.linked_session(&sim, "bench", ME, "Me").await;
+    let start = std::time::Instant::now();
+    let mut sent_at = HashMap::new();
+    for n in 0..count {
+        let body = format!("bench {n:05}");
+        sent_at.insert(body.clone(), std::time::Instant::now());
+        sim.send(json!({"from": FRIEND, "to": ME, "body": body})).await;
+    }
+    hook.until("every benchmark message", |ds| {
+        (ds.iter().filter(|d| message_body(d).is_some_and(|b| b.starts_with("bench "))).count()
+            >= count)
+            .then_some(())
+    })
+    .await;
+    let elapsed = start.elapsed();
+    let deliveries = hook.accepted();
+    let mut latencies: Vec<Duration> = deliveries
+        .iter()
+        .filter_map(|d| Some(d.at.duration_since(*sent_at.get(message_body(d)?)?)))
+        .collect();
+    latencies.sort();
+    let mut bodies: Vec<&str> = deliveries.iter().filter_map(message_body).collect();
+    let in_order = bodies.windows(2).all(|w| w[0] < w[1]);
+    bodies.sort();
+    bodies.dedup();
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "message -> webhook: {count} messages in {:.2} s ({:.0}/s), lost {}, in order {in_order}, p50 {:.1} ms, p99 {:.1} ms",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64(),
+        count - bodies.len(),
+        pct(0.5).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0
+    );
 }
