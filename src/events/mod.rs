@@ -367,6 +367,123 @@ impl EventBus {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    /// A loopback receiver answering with `status` (and `extra` headers), recording arrivals.
+    async fn receiver(
+        status: u16,
+        extra: &'static [(&'static str, &'static str)],
+    ) -> (String, Arc<Mutex<Vec<(Instant, Value)>>>) {
+        let seen: Arc<Mutex<Vec<(Instant, Value)>>> = Arc::default();
+        let log = seen.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let log = log.clone();
+                async move {
+                    log.lock().unwrap().push((
+                        Instant::now(),
+                        serde_json::from_slice(&body).unwrap_or(Value::Null),
+                    ));
+                    let mut headers = axum::http::HeaderMap::new();
+                    for (k, v) in extra {
+                        headers.insert(*k, v.parse().unwrap());
+                    }
+                    (axum::http::StatusCode::from_u16(status).unwrap(), headers)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, seen)
+    }
+
+    fn bus(url: &str, extra: &[(&str, &str)]) -> (EventBus, std::path::PathBuf) {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wagw-bus-unit-{}-{}-{}",
+            std::process::id(),
+            outbox::now_ms(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("SESSIONS_PATH".into(), dir.display().to_string()),
+            ("BASE_WEBHOOK_URL".into(), url.into()),
+            ("WEBHOOK_RETRY_BASE_MS".into(), "10".into()),
+            ("WEBHOOK_RETRY_MAX_MS".into(), "20".into()),
+        ]);
+        for (k, v) in extra {
+            vars.insert((*k).into(), (*v).into());
+        }
+        let config = Arc::new(Config::from_map(&vars).unwrap());
+        (EventBus::new(config).unwrap(), dir)
+    }
+
+    async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(v) = check() {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn max_retries_caps_retrying_into_a_dead_letter() {
+        let (url, seen) = receiver(503, &[]).await;
+        let (bus, dir) = bus(&url, &[("WEBHOOK_MAX_RETRIES", "2")]);
+        bus.publish(Event::new("s1", "message", Some(json!({"n": 1}))));
+        let letters = until("a dead letter", || {
+            let l = bus.outbox().dead_letters("s1", 10).unwrap();
+            (!l.is_empty()).then_some(l)
+        })
+        .await;
+        assert_eq!(seen.lock().unwrap().len(), 3, "the first attempt and 2 retries");
+        assert_eq!(letters[0].attempts, 3);
+        assert!(letters[0].last_error.as_deref().unwrap().contains("gave up after 2 retries"));
+        let stats = bus.webhook_stats_of("s1");
+        assert_eq!((stats.queue_depth, stats.dead_letters), (0, 1));
+        assert_eq!(stats.counters.failed_attempts, 3);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn retry_after_is_honoured_on_429() {
+        let (url, seen) = receiver(429, &[("retry-after", "1")]).await;
+        let (bus, dir) = bus(&url, &[("WEBHOOK_MAX_RETRIES", "1")]);
+        bus.publish(Event::new("s1", "qr", Some(json!({"qr": "x"}))));
+        until("two attempts", || (seen.lock().unwrap().len() >= 2).then_some(())).await;
+        let seen = seen.lock().unwrap();
+        let gap = seen[1].0 - seen[0].0;
+        assert!(gap >= Duration::from_millis(950), "waited {gap:?}, not the backoff's 10 ms");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn disk_cap_dead_letters_the_oldest_and_counts_it() {
+        // Nothing listens there: every event stays pending.
+        let dead = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}/hook", probe.local_addr().unwrap())
+        };
+        let (bus, dir) = bus(&dead, &[("WEBHOOK_MAX_DISK_MB", "1")]);
+        let big = "x".repeat(400 * 1024);
+        for n in 0..4 {
+            bus.publish(Event::new("s1", "media", Some(json!({"n": n, "data": big}))));
+        }
+        assert!(bus.disk_cap_evictions() >= 1);
+        assert!(bus.outbox().stored_bytes().unwrap() <= 1024 * 1024);
+        let letters = bus.outbox().dead_letters("s1", 10).unwrap();
+        assert_eq!(letters[0].event_id, outbox::event_id(1), "the oldest went first");
+        assert!(letters[0].event.is_none(), "its payload is dropped");
+        assert!(letters[0].last_error.as_deref().unwrap().contains("WEBHOOK_MAX_DISK_MB"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn wire_shape_matches_wwebjs_api() {
