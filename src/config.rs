@@ -493,11 +493,15 @@ mod tests {
         assert_eq!(c.webhook_secret.as_deref(), Some(&b"secret"[..]));
         assert!(!c.webhook_send_api_key);
         assert_eq!(
-            config(&[("WEBHOOK_SECRET", "whsec_!!")]).unwrap_err().variable,
+            config(&[("WEBHOOK_SECRET", "whsec_!!")])
+                .unwrap_err()
+                .variable,
             "WEBHOOK_SECRET"
         );
         assert_eq!(
-            config(&[("WEBHOOK_MAX_RETRIES", "many")]).unwrap_err().variable,
+            config(&[("WEBHOOK_MAX_RETRIES", "many")])
+                .unwrap_err()
+                .variable,
             "WEBHOOK_MAX_RETRIES"
         );
     }

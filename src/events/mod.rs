@@ -165,7 +165,8 @@ impl EventBus {
             self.webhooks.wake(&event.session_id, url);
         }
         if self.config.enable_websocket {
-            self.sockets.send(&event.session_id, seq, &id, body.as_slice());
+            self.sockets
+                .send(&event.session_id, seq, &id, body.as_slice());
         }
         let held = self
             .stored_bytes
@@ -297,7 +298,11 @@ impl EventBus {
     }
 
     /// Puts dead letters back in their queues (all, or from `from_seq` on); returns how many.
-    pub fn replay_dead_letters(&self, session_id: &str, from_seq: Option<i64>) -> StoreResult<usize> {
+    pub fn replay_dead_letters(
+        &self,
+        session_id: &str,
+        from_seq: Option<i64>,
+    ) -> StoreResult<usize> {
         let (urls, count) = self.outbox.replay(session_id, from_seq)?;
         for url in urls {
             self.webhooks.wake(session_id, &url);
@@ -325,11 +330,15 @@ impl EventBus {
                 session_id,
             })
             .collect();
-        stats.extend(counters.into_iter().map(|(session_id, counters)| WebhookStats {
-            session_id,
-            counters,
-            ..Default::default()
-        }));
+        stats.extend(
+            counters
+                .into_iter()
+                .map(|(session_id, counters)| WebhookStats {
+                    session_id,
+                    counters,
+                    ..Default::default()
+                }),
+        );
         stats.sort_by(|a, b| a.session_id.cmp(&b.session_id));
         stats
     }
@@ -443,9 +452,19 @@ mod tests {
             (!l.is_empty()).then_some(l)
         })
         .await;
-        assert_eq!(seen.lock().unwrap().len(), 3, "the first attempt and 2 retries");
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            3,
+            "the first attempt and 2 retries"
+        );
         assert_eq!(letters[0].attempts, 3);
-        assert!(letters[0].last_error.as_deref().unwrap().contains("gave up after 2 retries"));
+        assert!(
+            letters[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("gave up after 2 retries")
+        );
         let stats = bus.webhook_stats_of("s1");
         assert_eq!((stats.queue_depth, stats.dead_letters), (0, 1));
         assert_eq!(stats.counters.failed_attempts, 3);
@@ -457,10 +476,16 @@ mod tests {
         let (url, seen) = receiver(429, &[("retry-after", "1")]).await;
         let (bus, dir) = bus(&url, &[("WEBHOOK_MAX_RETRIES", "1")]);
         bus.publish(Event::new("s1", "qr", Some(json!({"qr": "x"}))));
-        until("two attempts", || (seen.lock().unwrap().len() >= 2).then_some(())).await;
+        until("two attempts", || {
+            (seen.lock().unwrap().len() >= 2).then_some(())
+        })
+        .await;
         let seen = seen.lock().unwrap();
         let gap = seen[1].0 - seen[0].0;
-        assert!(gap >= Duration::from_millis(950), "waited {gap:?}, not the backoff's 10 ms");
+        assert!(
+            gap >= Duration::from_millis(950),
+            "waited {gap:?}, not the backoff's 10 ms"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -474,14 +499,28 @@ mod tests {
         let (bus, dir) = bus(&dead, &[("WEBHOOK_MAX_DISK_MB", "1")]);
         let big = "x".repeat(400 * 1024);
         for n in 0..4 {
-            bus.publish(Event::new("s1", "media", Some(json!({"n": n, "data": big}))));
+            bus.publish(Event::new(
+                "s1",
+                "media",
+                Some(json!({"n": n, "data": big})),
+            ));
         }
         assert!(bus.disk_cap_evictions() >= 1);
         assert!(bus.outbox().stored_bytes().unwrap() <= 1024 * 1024);
         let letters = bus.outbox().dead_letters("s1", 10).unwrap();
-        assert_eq!(letters[0].event_id, outbox::event_id(1), "the oldest went first");
+        assert_eq!(
+            letters[0].event_id,
+            outbox::event_id(1),
+            "the oldest went first"
+        );
         assert!(letters[0].event.is_none(), "its payload is dropped");
-        assert!(letters[0].last_error.as_deref().unwrap().contains("WEBHOOK_MAX_DISK_MB"));
+        assert!(
+            letters[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("WEBHOOK_MAX_DISK_MB")
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

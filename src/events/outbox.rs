@@ -63,7 +63,10 @@ pub fn parse_event_id(id: &str) -> Option<i64> {
 pub fn is_event_id(id: &str) -> bool {
     parse_event_id(id).is_some()
         || id.strip_prefix("evt_m").is_some_and(|rest| {
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -213,7 +216,14 @@ impl Outbox {
         let inserted = tx.execute(
             "INSERT INTO events (event_id, session, data_type, body, size, created_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING",
-            params![event_id, session, data_type, body, body.len() as i64, now_ms()],
+            params![
+                event_id,
+                session,
+                data_type,
+                body,
+                body.len() as i64,
+                now_ms()
+            ],
         )?;
         if inserted == 0 {
             return Ok(None);
@@ -504,9 +514,8 @@ impl Outbox {
         }
         // 2. Events still owed or dead, oldest first: dead-letter, then drop the payload.
         if held > cap {
-            let mut stmt = tx.prepare(
-                "SELECT seq, size FROM events WHERE body IS NOT NULL ORDER BY seq",
-            )?;
+            let mut stmt =
+                tx.prepare("SELECT seq, size FROM events WHERE body IS NOT NULL ORDER BY seq")?;
             let rows: Vec<(i64, i64)> = stmt
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?;
@@ -576,8 +585,14 @@ mod tests {
     fn queue_is_ordered_and_survives_reopening() {
         let (outbox, dir) = store();
         let urls = vec!["http://a/".to_owned()];
-        let first = outbox.append("s1", "message", None, b"{\"n\":1}", &urls).unwrap().unwrap();
-        let second = outbox.append("s1", "message", None, b"{\"n\":2}", &urls).unwrap().unwrap();
+        let first = outbox
+            .append("s1", "message", None, b"{\"n\":1}", &urls)
+            .unwrap()
+            .unwrap();
+        let second = outbox
+            .append("s1", "message", None, b"{\"n\":2}", &urls)
+            .unwrap()
+            .unwrap();
         assert!(second > first);
         drop(outbox);
         let outbox = Outbox::open(&dir).unwrap();
@@ -590,7 +605,9 @@ mod tests {
         outbox.delivered("s1", "http://a/", first).unwrap();
         assert_eq!(outbox.head("s1", "http://a/").unwrap().unwrap().seq, second);
         // A dead letter leaves the queue, is listed, and replay puts it back.
-        outbox.dead_letter("s1", "http://a/", second, 1, "HTTP 400").unwrap();
+        outbox
+            .dead_letter("s1", "http://a/", second, 1, "HTTP 400")
+            .unwrap();
         assert!(outbox.head("s1", "http://a/").unwrap().is_none());
         let dead = outbox.dead_letters("s1", 10).unwrap();
         assert_eq!(dead.len(), 1);
@@ -610,10 +627,19 @@ mod tests {
         let (outbox, dir) = store();
         let urls = vec!["http://a/".to_owned()];
         let body = vec![b'x'; 1000];
-        let delivered = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
+        let delivered = outbox
+            .append("s1", "message", None, &body, &urls)
+            .unwrap()
+            .unwrap();
         outbox.delivered("s1", "http://a/", delivered).unwrap();
-        let old = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
-        let new = outbox.append("s1", "message", None, &body, &urls).unwrap().unwrap();
+        let old = outbox
+            .append("s1", "message", None, &body, &urls)
+            .unwrap()
+            .unwrap();
+        let new = outbox
+            .append("s1", "message", None, &body, &urls)
+            .unwrap()
+            .unwrap();
         let eviction = outbox.enforce_cap(1500).unwrap();
         assert_eq!(
             eviction,
@@ -640,12 +666,22 @@ mod tests {
         assert!(is_event_id(&id) && id.len() == 27);
         let body = br#"{"dataType":"message","data":{"message":{"timestamp":1700000000}},"sessionId":"s1"}"#;
         let urls = vec!["http://a/".to_owned()];
-        let seq = outbox.append("s1", "message", Some(&id), body, &urls).unwrap();
+        let seq = outbox
+            .append("s1", "message", Some(&id), body, &urls)
+            .unwrap();
         assert!(seq.is_some());
-        assert_eq!(outbox.append("s1", "message", Some(&id), body, &urls).unwrap(), None);
+        assert_eq!(
+            outbox
+                .append("s1", "message", Some(&id), body, &urls)
+                .unwrap(),
+            None
+        );
         assert_eq!(outbox.seq_of(&id).unwrap(), seq);
         assert_eq!(outbox.head("s1", "http://a/").unwrap().unwrap().id, id);
-        assert_eq!(outbox.last_message_timestamp("s1").unwrap(), Some(1700000000));
+        assert_eq!(
+            outbox.last_message_timestamp("s1").unwrap(),
+            Some(1700000000)
+        );
         assert_eq!(outbox.last_message_timestamp("s2").unwrap(), None);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -72,8 +72,18 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         assert!(settings("https://example.com/hook").validate().is_ok());
-        assert!(settings("ftp://x/").validate().unwrap_err().starts_with("url"));
-        assert!(settings("not a url").validate().unwrap_err().starts_with("url"));
+        assert!(
+            settings("ftp://x/")
+                .validate()
+                .unwrap_err()
+                .starts_with("url")
+        );
+        assert!(
+            settings("not a url")
+                .validate()
+                .unwrap_err()
+                .starts_with("url")
+        );
         let mut s = settings("http://x/");
         s.headers.insert("Webhook-Id".into(), "1".into());
         assert!(s.validate().unwrap_err().starts_with("headers"));

@@ -108,7 +108,10 @@ impl WebhookDispatcher {
         match self.shared.outbox.pending_queues() {
             Ok(queues) => {
                 if !queues.is_empty() {
-                    tracing::info!(queues = queues.len(), "resuming webhook deliveries from the outbox");
+                    tracing::info!(
+                        queues = queues.len(),
+                        "resuming webhook deliveries from the outbox"
+                    );
                 }
                 for (session, url) in queues {
                     self.wake(&session, &url);
@@ -221,9 +224,15 @@ async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc
                 shared.count(&session, |c| c.delivered += 1);
                 shared.outbox.delivered(&session, &url, pending.seq)
             }
-            Outcome::Refused(error) => {
-                give_up(&shared, &session, &url, &id, &pending, pending.attempts + 1, error)
-            }
+            Outcome::Refused(error) => give_up(
+                &shared,
+                &session,
+                &url,
+                &id,
+                &pending,
+                pending.attempts + 1,
+                error,
+            ),
             Outcome::Retry { error, retry_after } => {
                 let attempts = pending.attempts + 1;
                 let age = Duration::from_millis((now_ms() - pending.created_ms).max(0) as u64);
@@ -244,12 +253,17 @@ async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc
                     give_up(&shared, &session, &url, &id, &pending, attempts, why)
                 } else {
                     let pause = retry_after.unwrap_or_else(|| {
-                        backoff(config.webhook_retry_base, config.webhook_retry_max, attempts)
+                        backoff(
+                            config.webhook_retry_base,
+                            config.webhook_retry_max,
+                            attempts,
+                        )
                     });
                     tracing::warn!(session, url, event = %id, attempt = attempts, error, retry_in_ms = pause.as_millis() as u64, "webhook failed, will retry");
-                    let stored = shared
-                        .outbox
-                        .failed(&session, &url, pending.seq, attempts, &error);
+                    let stored =
+                        shared
+                            .outbox
+                            .failed(&session, &url, pending.seq, attempts, &error);
                     tokio::time::sleep(pause).await;
                     stored
                 }
@@ -286,7 +300,13 @@ fn give_up(
         .dead_letter(session, url, pending.seq, attempts, &error)
 }
 
-async fn attempt(shared: &Shared, session: &str, url: &str, id: &str, pending: &Pending) -> Outcome {
+async fn attempt(
+    shared: &Shared,
+    session: &str,
+    url: &str,
+    id: &str,
+    pending: &Pending,
+) -> Outcome {
     let config = &shared.config;
     let timestamp = now_ms() / 1000;
     let mut request = shared
@@ -357,7 +377,11 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }

@@ -108,10 +108,7 @@ pub async fn clear_webhook(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> ApiResult<Json<Value>> {
-    let cleared = state
-        .bus
-        .clear_webhook(id.as_str())
-        .map_err(store_error)?;
+    let cleared = state.bus.clear_webhook(id.as_str()).map_err(store_error)?;
     let (source, settings) = state.bus.webhook_settings(id.as_str());
     Ok(Json(
         json!({ "success": true, "cleared": cleared, "source": source, "webhook": settings }),
@@ -181,9 +178,15 @@ pub async fn replay_dead_letters(
     let body: ReplayBody = parse_body(&body)?;
     let from = match body.from_event_id.as_deref() {
         None => None,
-        Some(raw) => Some(state.bus.seq_of_event(raw).map_err(store_error)?.ok_or_else(|| {
-            ApiError::bad_request(format!("fromEventId: {raw:?} is not a known event id"))
-        })?),
+        Some(raw) => Some(
+            state
+                .bus
+                .seq_of_event(raw)
+                .map_err(store_error)?
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("fromEventId: {raw:?} is not a known event id"))
+                })?,
+        ),
     };
     let replayed = state
         .bus

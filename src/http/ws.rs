@@ -58,13 +58,15 @@ async fn subscribe(
     let resume_after = match last_event_id.as_deref().map(str::trim) {
         None => None,
         Some("") => Some(0),
-        Some(raw) => Some(state
-            .bus
-            .seq_of_event(raw)
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .ok_or_else(|| {
-            ApiError::bad_request(format!("lastEventId: {raw:?} is not a known event id"))
-        })?),
+        Some(raw) => Some(
+            state
+                .bus
+                .seq_of_event(raw)
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("lastEventId: {raw:?} is not a known event id"))
+                })?,
+        ),
     };
     let with_ids = resume_after.is_some()
         || query

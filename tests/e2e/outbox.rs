@@ -211,7 +211,10 @@ fn verify_standard_webhook(secret: &str, d: &Delivery) -> Result<(), String> {
     }
     let mut signed = format!("{id}.{ts}.").into_bytes();
     signed.extend_from_slice(&d.raw);
-    let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key), &signed);
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key),
+        &signed,
+    );
     let expected = format!("v1,{}", STANDARD.encode(tag.as_ref()));
     let given = d
         .headers
@@ -408,7 +411,10 @@ async fn refused_event_is_dead_lettered_and_replayed_signatures_verify_and_the_k
         "{letter}"
     );
     let (_, status) = daemon.get("/session/webhookStatus/dl").await;
-    assert!(status["status"]["deadLetters"].as_u64().unwrap() >= 1, "{status}");
+    assert!(
+        status["status"]["deadLetters"].as_u64().unwrap() >= 1,
+        "{status}"
+    );
 
     // Bad input gets clear errors.
     let (code, body) = daemon
@@ -456,10 +462,13 @@ async fn refused_event_is_dead_lettered_and_replayed_signatures_verify_and_the_k
     // defaults to true); the body is wwebjs-api's, keys in its order.
     for d in hook.deliveries() {
         verify_standard_webhook(SECRET, &d).unwrap();
-        assert_eq!(d.headers.get("x-api-key").map(String::as_str), Some(API_KEY));
+        assert_eq!(
+            d.headers.get("x-api-key").map(String::as_str),
+            Some(API_KEY)
+        );
         let text = String::from_utf8(d.raw.clone()).unwrap();
         assert!(text.starts_with("{\"dataType\":"), "{text}");
-        assert!(text.ends_with(&format!(",\"sessionId\":\"dl\"}}")), "{text}");
+        assert!(text.ends_with(",\"sessionId\":\"dl\"}"), "{text}");
         assert!(d.headers["webhook-id"].starts_with("evt_"));
     }
     // A tampered body fails the independent check (so the check can fail).
@@ -488,12 +497,16 @@ async fn refused_event_is_dead_lettered_and_replayed_signatures_verify_and_the_k
             .cloned()
     })
     .await;
-    eventually(WAIT, "the cross-origin redirect dead-lettered", async || {
-        let (_, dead) = daemon.get("/session/deadLetters/raway").await;
-        dead["deadLetters"]
-            .as_array()
-            .and_then(|l| l.first().cloned())
-    })
+    eventually(
+        WAIT,
+        "the cross-origin redirect dead-lettered",
+        async || {
+            let (_, dead) = daemon.get("/session/deadLetters/raway").await;
+            dead["deadLetters"]
+                .as_array()
+                .and_then(|l| l.first().cloned())
+        },
+    )
     .await;
     let (_, dead) = daemon.get("/session/deadLetters/raway").await;
     assert!(
@@ -532,17 +545,32 @@ async fn per_session_webhook_survives_a_restart_and_filters_data_types() {
         json!({"url": own.url, "dataTypes": "qr"}),
     ] {
         let (code, body) = daemon
-            .request("PUT", "/session/webhook/pw", Some(bad.clone()), Some(API_KEY))
+            .request(
+                "PUT",
+                "/session/webhook/pw",
+                Some(bad.clone()),
+                Some(API_KEY),
+            )
             .await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{bad} -> {body}");
     }
     let (code, _) = daemon
-        .request("PUT", "/session/webhook/pw", Some(json!({"url": own.url})), None)
+        .request(
+            "PUT",
+            "/session/webhook/pw",
+            Some(json!({"url": own.url})),
+            None,
+        )
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN, "under the API key");
     let setting = json!({"url": own.url, "headers": {"x-tenant": "acme"}, "dataTypes": ["qr"]});
     let (code, body) = daemon
-        .request("PUT", "/session/webhook/pw", Some(setting.clone()), Some(API_KEY))
+        .request(
+            "PUT",
+            "/session/webhook/pw",
+            Some(setting.clone()),
+            Some(API_KEY),
+        )
         .await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(body["source"], "api");
@@ -571,11 +599,17 @@ async fn per_session_webhook_survives_a_restart_and_filters_data_types() {
     let daemon = daemon.start_again();
     let (_, body) = daemon.get("/session/webhook/pw").await;
     assert_eq!(body["source"], "api", "{body}");
-    assert_eq!(body["webhook"], setting.as_object().map(|o| {
-        let mut o = o.clone();
-        o.insert("url".into(), json!(own.url));
-        Value::Object(o)
-    }).unwrap());
+    assert_eq!(
+        body["webhook"],
+        setting
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                o.insert("url".into(), json!(own.url));
+                Value::Object(o)
+            })
+            .unwrap()
+    );
     own.until("a qr after the restart", |ds| {
         ds[before.min(ds.len())..]
             .iter()
@@ -597,7 +631,10 @@ async fn per_session_webhook_survives_a_restart_and_filters_data_types() {
         .request("DELETE", "/session/webhook/pw", None, Some(API_KEY))
         .await;
     assert_eq!(code, StatusCode::OK, "{body}");
-    assert_eq!((body["cleared"].clone(), body["source"].clone()), (json!(true), json!("env")));
+    assert_eq!(
+        (body["cleared"].clone(), body["source"].clone()),
+        (json!(true), json!("env"))
+    );
     daemon.get("/session/stop/pw").await;
 }
 
@@ -668,7 +705,10 @@ async fn websocket_resumes_from_the_last_event_id() {
             if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
                 let value: Value = serde_json::from_str(&text).unwrap();
                 if value["dataType"] == "message" {
-                    let body = value["data"]["message"]["body"].as_str().unwrap().to_owned();
+                    let body = value["data"]["message"]["body"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
                     let done = body == "live 1";
                     got.push(body);
                     if done {
@@ -694,7 +734,9 @@ async fn messages_the_page_got_before_a_crash_are_raised_after_the_restore() {
     sim.send(json!({"from": FRIEND, "to": ME, "body": "anchor"}))
         .await;
     hook.until("anchor", |ds| {
-        ds.iter().any(|d| message_body(d) == Some("anchor")).then_some(())
+        ds.iter()
+            .any(|d| message_body(d) == Some("anchor"))
+            .then_some(())
     })
     .await;
     // A clean restart first, so the profile holds the login (see the SIGKILL test).
@@ -758,10 +800,16 @@ async fn messages_the_page_got_before_a_crash_are_raised_after_the_restore() {
         .await;
     let bodies: Vec<&str> = window.iter().filter_map(message_body).collect();
     assert_eq!(bodies, ["window 1", "window 2"]);
-    let mut event_ids: Vec<&str> = window.iter().map(|d| d.headers["webhook-id"].as_str()).collect();
+    let mut event_ids: Vec<&str> = window
+        .iter()
+        .map(|d| d.headers["webhook-id"].as_str())
+        .collect();
     event_ids.dedup();
     assert_eq!(event_ids.len(), 2, "distinct ids: {event_ids:?}");
-    assert!(event_ids.iter().all(|id| id.starts_with("evt_m")), "{event_ids:?}");
+    assert!(
+        event_ids.iter().all(|id| id.starts_with("evt_m")),
+        "{event_ids:?}"
+    );
     // A later message flows as usual (the recovery does not block live events).
     sim.send(json!({"from": FRIEND, "to": ME, "body": "after the restore"}))
         .await;
@@ -801,10 +849,13 @@ async fn outbox_bench_message_to_webhook() {
     for n in 0..count {
         let body = format!("bench {n:05}");
         sent_at.insert(body.clone(), std::time::Instant::now());
-        sim.send(json!({"from": FRIEND, "to": ME, "body": body})).await;
+        sim.send(json!({"from": FRIEND, "to": ME, "body": body}))
+            .await;
     }
     hook.until("every benchmark message", |ds| {
-        (ds.iter().filter(|d| message_body(d).is_some_and(|b| b.starts_with("bench "))).count()
+        (ds.iter()
+            .filter(|d| message_body(d).is_some_and(|b| b.starts_with("bench ")))
+            .count()
             >= count)
             .then_some(())
     })
