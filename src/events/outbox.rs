@@ -191,6 +191,8 @@ impl Outbox {
         let db = Connection::open(dir.join(FILE_NAME))?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.pragma_update(None, "temp_store", "MEMORY")?;
+        db.set_prepared_statement_cache_capacity(64);
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
         Ok(Outbox { db: Mutex::new(db) })
@@ -213,27 +215,30 @@ impl Outbox {
     ) -> StoreResult<Option<i64>> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        let inserted = tx.execute(
-            "INSERT INTO events (event_id, session, data_type, body, size, created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING",
-            params![
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO events (event_id, session, data_type, body, size, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(event_id) DO NOTHING",
+            )?
+            .execute(params![
                 event_id,
                 session,
                 data_type,
                 body,
                 body.len() as i64,
                 now_ms()
-            ],
-        )?;
+            ])?;
         if inserted == 0 {
             return Ok(None);
         }
         let seq = tx.last_insert_rowid();
-        for url in urls {
-            tx.execute(
+        {
+            let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO deliveries (session, url, seq, state) VALUES (?1, ?2, ?3, 'pending')",
-                params![session, url, seq],
             )?;
+            for url in urls {
+                insert.execute(params![session, url, seq])?;
+            }
         }
         tx.commit()?;
         Ok(Some(seq))
