@@ -844,9 +844,17 @@ async fn outbox_bench_message_to_webhook() {
     let dir = TempDir::new("outbox-bench");
     let daemon = Daemon::start(outbox_env(&sim, &hook.url, &dir.0));
     daemon.linked_session(&sim, "bench", ME, "Me").await;
+    // BENCH_INTERVAL_MS paces the sends (a benchmark's clock, not a test's wait): 0 is a burst.
+    let interval = Duration::from_millis(
+        std::env::var("BENCH_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    );
     let start = std::time::Instant::now();
     let mut sent_at = HashMap::new();
     for n in 0..count {
+        tokio::time::sleep_until((start + interval * n as u32).into()).await;
         let body = format!("bench {n:05}");
         sent_at.insert(body.clone(), std::time::Instant::now());
         sim.send(json!({"from": FRIEND, "to": ME, "body": body}))
