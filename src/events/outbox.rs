@@ -299,6 +299,44 @@ impl Outbox {
             .optional()?)
     }
 
+    /// The oldest pending deliveries of a queue, oldest first: at most `max_rows`, and no more
+    /// payload bytes than `max_bytes` past the first (workers read ahead without holding media
+    /// in memory).
+    pub fn next_batch(
+        &self,
+        session: &str,
+        url: &str,
+        max_rows: usize,
+        max_bytes: usize,
+    ) -> StoreResult<Vec<Pending>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT d.seq, e.body, e.data_type, e.created_ms, d.attempts, {ID}, e.size
+             FROM deliveries d JOIN events e ON e.seq = d.seq
+             WHERE d.state = 'pending' AND d.session = ?1 AND d.url = ?2
+             ORDER BY d.seq LIMIT ?3"
+        ))?;
+        let mut rows = stmt.query(params![session, url, max_rows as i64])?;
+        let mut batch = Vec::new();
+        let mut bytes = 0usize;
+        while let Some(row) = rows.next()? {
+            let size = row.get::<_, i64>(6)? as usize;
+            if !batch.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            batch.push(Pending {
+                seq: row.get(0)?,
+                body: row.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+                data_type: row.get(2)?,
+                created_ms: row.get(3)?,
+                attempts: row.get(4)?,
+                id: row.get(5)?,
+            });
+        }
+        Ok(batch)
+    }
+
     /// The delivery succeeded: it leaves the queue (the event stays for resume).
     pub fn delivered(&self, session: &str, url: &str, seq: i64) -> StoreResult<()> {
         self.db()
@@ -607,6 +645,16 @@ mod tests {
         );
         let head = outbox.head("s1", "http://a/").unwrap().unwrap();
         assert_eq!((head.seq, head.body.as_slice()), (first, &b"{\"n\":1}"[..]));
+        let batch = outbox.next_batch("s1", "http://a/", 10, 1 << 20).unwrap();
+        assert_eq!(
+            batch.iter().map(|p| p.seq).collect::<Vec<_>>(),
+            [first, second]
+        );
+        assert_eq!(
+            outbox.next_batch("s1", "http://a/", 10, 1).unwrap().len(),
+            1,
+            "byte cap"
+        );
         outbox.delivered("s1", "http://a/", first).unwrap();
         assert_eq!(outbox.head("s1", "http://a/").unwrap().unwrap().seq, second);
         // A dead letter leaves the queue, is listed, and replay puts it back.

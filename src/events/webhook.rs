@@ -27,6 +27,9 @@ use super::settings::WebhookSettings;
 use super::signing;
 use crate::config::Config;
 
+/// Events a worker reads from the store at once, and the payload bytes past the first.
+const READ_AHEAD_ROWS: usize = 64;
+const READ_AHEAD_BYTES: usize = 256 * 1024;
 /// The most redirects followed (same origin only).
 const MAX_REDIRECTS: usize = 5;
 
@@ -203,19 +206,27 @@ enum Outcome {
 
 async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc<Notify>) {
     let config = shared.config.clone();
+    // Read-ahead of the queue's oldest events (small: at most READ_AHEAD_BYTES of payload).
+    let mut ahead: std::collections::VecDeque<Pending> = Default::default();
     loop {
-        let pending = match shared.outbox.head(&session, &url) {
-            Ok(Some(pending)) => pending,
-            Ok(None) => {
-                wake.notified().await;
-                continue;
+        if ahead.is_empty() {
+            match shared
+                .outbox
+                .next_batch(&session, &url, READ_AHEAD_ROWS, READ_AHEAD_BYTES)
+            {
+                Ok(batch) if batch.is_empty() => {
+                    wake.notified().await;
+                    continue;
+                }
+                Ok(batch) => ahead.extend(batch),
+                Err(err) => {
+                    tracing::error!(session, url, error = %err, "cannot read the webhook queue");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
             }
-            Err(err) => {
-                tracing::error!(session, url, error = %err, "cannot read the webhook queue");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
+        }
+        let pending = ahead.pop_front().expect("refilled above");
         let id = pending.id.clone();
         let outcome = attempt(&shared, &session, &url, &id, &pending).await;
         let stored = match outcome {
@@ -265,6 +276,8 @@ async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc
                             .outbox
                             .failed(&session, &url, pending.seq, attempts, &error);
                     tokio::time::sleep(pause).await;
+                    // Read again: the same event comes first, with its attempts (or a replay).
+                    ahead.clear();
                     stored
                 }
             }
