@@ -50,11 +50,6 @@ impl Gateway {
         })
     }
 
-    /// The running app (tests and embedding).
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

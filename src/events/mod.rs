@@ -117,7 +117,9 @@ impl EventBus {
             config,
         };
         bus.webhooks.resume_pending();
-        bus.enforce_disk_cap();
+        if bus.stored_bytes.load(Ordering::Relaxed) > bus.config.webhook_max_disk_bytes {
+            bus.enforce_disk_cap();
+        }
         Ok(bus)
     }
 
@@ -186,10 +188,11 @@ impl EventBus {
         }
     }
 
-    /// Dead-letters the oldest events while the outbox holds more than WEBHOOK_MAX_DISK_MB.
+    /// Dead-letters the oldest events while the outbox holds more than WEBHOOK_MAX_DISK_MB,
+    /// down to 90% of it, so a full outbox does not pay for an eviction on every event.
     fn enforce_disk_cap(&self) {
         let cap = self.config.webhook_max_disk_bytes;
-        match self.outbox.enforce_cap(cap) {
+        match self.outbox.enforce_cap(cap - cap / 10) {
             Ok(eviction) => {
                 let lost = eviction.dead_lettered + eviction.payloads_dropped;
                 if lost > 0 {
