@@ -413,7 +413,7 @@ mod tests {
         (url, seen)
     }
 
-    fn bus(url: &str, extra: &[(&str, &str)]) -> (EventBus, std::path::PathBuf) {
+    fn test_bus(url: &str, extra: &[(&str, &str)]) -> (EventBus, std::path::PathBuf) {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "wagw-bus-unit-{}-{}-{}",
@@ -448,7 +448,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn max_retries_caps_retrying_into_a_dead_letter() {
         let (url, seen) = receiver(503, &[]).await;
-        let (bus, dir) = bus(&url, &[("WEBHOOK_MAX_RETRIES", "2")]);
+        let (bus, dir) = test_bus(&url, &[("WEBHOOK_MAX_RETRIES", "2")]);
         bus.publish(Event::new("s1", "message", Some(json!({"n": 1}))));
         let letters = until("a dead letter", || {
             let l = bus.outbox().dead_letters("s1", 10).unwrap();
@@ -475,9 +475,47 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn retrying_stops_at_max_age_and_4xx_is_final() {
+        let (url, seen) = receiver(500, &[]).await;
+        let (bus, dir) = test_bus(&url, &[("WEBHOOK_MAX_AGE_S", "1")]);
+        bus.publish(Event::new("s1", "message", Some(json!({"n": 1}))));
+        let letters = until("a dead letter", || {
+            let l = bus.outbox().dead_letters("s1", 10).unwrap();
+            (!l.is_empty()).then_some(l)
+        })
+        .await;
+        assert!(seen.lock().unwrap().len() > 2, "retried until then");
+        assert!(
+            letters[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("older than WEBHOOK_MAX_AGE_S")
+        );
+        let _ = std::fs::remove_dir_all(dir);
+
+        let (url, seen) = receiver(404, &[]).await;
+        let (refusing, dir) = test_bus(&url, &[]);
+        refusing.publish(Event::new("s1", "qr", Some(json!({"qr": "x"}))));
+        refusing.publish(Event::new("s1", "qr", Some(json!({"qr": "y"}))));
+        until("both refused", || {
+            (seen.lock().unwrap().len() >= 2).then_some(())
+        })
+        .await;
+        let letters = until("two dead letters", || {
+            let l = refusing.outbox().dead_letters("s1", 10).unwrap();
+            (l.len() == 2).then_some(l)
+        })
+        .await;
+        assert_eq!(seen.lock().unwrap().len(), 2, "no retry of a 404");
+        assert_eq!(letters[0].attempts, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn retry_after_is_honoured_on_429() {
         let (url, seen) = receiver(429, &[("retry-after", "1")]).await;
-        let (bus, dir) = bus(&url, &[("WEBHOOK_MAX_RETRIES", "1")]);
+        let (bus, dir) = test_bus(&url, &[("WEBHOOK_MAX_RETRIES", "1")]);
         bus.publish(Event::new("s1", "qr", Some(json!({"qr": "x"}))));
         until("two attempts", || {
             (seen.lock().unwrap().len() >= 2).then_some(())
@@ -499,7 +537,7 @@ mod tests {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}/hook", probe.local_addr().unwrap())
         };
-        let (bus, dir) = bus(&dead, &[("WEBHOOK_MAX_DISK_MB", "1")]);
+        let (bus, dir) = test_bus(&dead, &[("WEBHOOK_MAX_DISK_MB", "1")]);
         let big = "x".repeat(400 * 1024);
         for n in 0..4 {
             bus.publish(Event::new(
