@@ -722,6 +722,27 @@ async fn websocket_resumes_from_the_last_event_id() {
         .await
         .expect("resumed frames arrive");
     assert_eq!(got, ["missed 1", "missed 2", "live 1"]);
+
+    // The same with a Last-Event-ID header (as EventSource clients send it).
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url("").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("last-event-id", last_id.parse().unwrap());
+    let (mut resumed, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let first_message = async {
+        while let Some(Ok(frame)) = resumed.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["dataType"] == "message" {
+                    return value;
+                }
+            }
+        }
+        Value::Null
+    };
+    let first = tokio::time::timeout(WAIT, first_message).await.unwrap();
+    assert_eq!(first["data"]["message"]["body"], "missed 1", "{first}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
