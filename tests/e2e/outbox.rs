@@ -910,3 +910,69 @@ async fn outbox_bench_message_to_webhook() {
         pct(0.99).as_secs_f64() * 1000.0
     );
 }
+
+/// Benchmark, not a test: the daemon's RSS while `BENCH_MEDIA` (200) one-MB media messages
+/// wait for a dead receiver (their `media` events, base64 in the body, wait on disk).
+/// `cargo test --test e2e outbox_bench_daemon_rss -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn outbox_bench_daemon_rss_with_media_waiting() {
+    let count: usize = std::env::var("BENCH_MEDIA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let sim = Sim::start().await;
+    let hook = Receiver::down();
+    let dir = TempDir::new("outbox-rss");
+    let daemon = Daemon::start(outbox_env(&sim, &hook.url, &dir.0));
+    daemon.linked_session(&sim, "rss", ME, "Me").await;
+    let rss_mb = || {
+        std::fs::read_to_string(format!("/proc/{}/status", daemon.pid()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    };
+    let before = rss_mb();
+    let mut peak = before;
+    for n in 0..count {
+        // 1 MB that does not compress to nothing.
+        let bytes: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2654435761).wrapping_add(n as u32) >> 13) as u8)
+            .collect();
+        sim.send(json!({"from": FRIEND, "to": ME, "caption": format!("media {n}"),
+            "media": {"mimetype": "application/octet-stream", "data": STANDARD.encode(&bytes), "filename": "blob.bin"}}))
+            .await;
+        peak = peak.max(rss_mb());
+    }
+    // Every media event (1.33 MB of base64 each) is in the outbox files.
+    let outbox_bytes = || {
+        std::fs::read_dir(&dir.0)
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("wa-gateway-outbox.")
+            })
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum::<u64>()
+    };
+    eventually(
+        Duration::from_secs(600),
+        "every media event stored",
+        async || (outbox_bytes() >= count as u64 * 1_300_000).then_some(()),
+    )
+    .await;
+    let (_, status) = daemon.get("/session/webhookStatus/rss").await;
+    let after = rss_mb();
+    println!(
+        "daemon RSS with {count} one-MB media events waiting: before {before:.1} MB, peak {:.1} MB, after {after:.1} MB; queue depth {}, outbox files {:.0} MB",
+        peak.max(after),
+        status["status"]["queueDepth"],
+        outbox_bytes() as f64 / 1e6
+    );
+}
