@@ -213,9 +213,17 @@ fn release_stale_lock(profile: &Path) {
     }
 }
 
+/// A live Chromium process. A zombie (killed, not yet reaped by a PID 1 that does not reap,
+/// e.g. after the daemon itself was SIGKILLed) still has its /proc entry but holds no profile.
 fn is_chromium(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .is_ok_and(|comm| comm.trim().starts_with("chrom"))
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // "<pid> (<comm>) <state> ...": the state follows the last ')'.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X']))
+    });
+    !zombie
+        && std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim().starts_with("chrom"))
 }
 
 /// Closes the browser and waits for its process; kills the whole tree if it does not exit in

@@ -352,6 +352,10 @@ impl Daemon {
         let mut request = match method {
             "GET" => self.http.get(self.url(path)),
             "DELETE" => self.http.delete(self.url(path)),
+            "PUT" => self
+                .http
+                .put(self.url(path))
+                .json(&body.unwrap_or(json!({}))),
             _ => self
                 .http
                 .post(self.url(path))
