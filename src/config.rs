@@ -97,7 +97,8 @@ pub struct Config {
     pub proxy_url: Option<String>,
     pub proxy_username: Option<String>,
     pub proxy_password: Option<String>,
-    /// `ALLOWED_ORIGINS`: comma-separated; unset means `*`.
+    /// `ALLOWED_ORIGINS`: comma-separated, trimmed. Unset: browsers on other origins are refused
+    /// (same-origin pages such as the dashboard work); `*` allows every origin without credentials.
     pub allowed_origins: Option<Vec<String>>,
     /// `<ID>_WEBHOOK_URL` overrides, keyed by the upper-cased session id.
     pub session_webhook_urls: HashMap<String, String>,
@@ -306,8 +307,12 @@ impl Config {
             proxy_url: non_empty(get("PROXY_URL")),
             proxy_username: get("PROXY_USERNAME").map(str::to_owned),
             proxy_password: get("PROXY_PASSWORD").map(str::to_owned),
-            allowed_origins: non_empty(get("ALLOWED_ORIGINS"))
-                .map(|v| v.split(',').map(str::to_owned).collect()),
+            allowed_origins: non_empty(get("ALLOWED_ORIGINS")).map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            }),
             session_webhook_urls,
             whatsapp_web_url,
             log_format,
@@ -342,6 +347,22 @@ impl Config {
     /// Whether an event (by wwebjs-api dataType name) is enabled.
     pub fn callback_enabled(&self, event: &str) -> bool {
         !self.disabled_callbacks.iter().any(|d| d == event)
+    }
+
+    /// Whether ALLOWED_ORIGINS is `*` (every origin, without credentials).
+    pub fn any_origin_allowed(&self) -> bool {
+        self.allowed_origins
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|o| o == "*"))
+    }
+
+    /// Whether a browser page of `origin` may call the API (ALLOWED_ORIGINS, exact match).
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.any_origin_allowed()
+            || self
+                .allowed_origins
+                .as_ref()
+                .is_some_and(|list| list.iter().any(|o| o == origin))
     }
 
     /// Chromium executable.
@@ -425,6 +446,26 @@ mod tests {
                 .variable,
             "WHATSAPP_WEB_URL"
         );
+    }
+
+    #[test]
+    fn allowed_origins_are_trimmed_and_star_means_any() {
+        let c = config(&[("ALLOWED_ORIGINS", "https://a.example, https://b.example ,")]).unwrap();
+        assert_eq!(
+            c.allowed_origins.as_deref(),
+            Some(
+                &[
+                    "https://a.example".to_owned(),
+                    "https://b.example".to_owned()
+                ][..]
+            )
+        );
+        assert!(c.origin_allowed("https://b.example") && !c.origin_allowed("https://c.example"));
+        assert!(!c.any_origin_allowed());
+        let any = config(&[("ALLOWED_ORIGINS", "*")]).unwrap();
+        assert!(any.any_origin_allowed() && any.origin_allowed("https://c.example"));
+        let unset = config(&[]).unwrap();
+        assert!(!unset.any_origin_allowed() && !unset.origin_allowed("https://c.example"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! HTTP: the axum router mounted under BASE_PATH, its layers, and the handlers per module.
 //! Knows nothing of CDP: handlers validate their input and call the session's bridge.
 //!
-//! Layers, outermost first: request id + trace, CORS, body limit, API key (all but /ping, the
-//! docs, the dashboard and the WebSocket, which checks the key itself), rate limit per client IP.
+//! Layers, outermost first: request id + trace, CORS, body limit, then on the API and the
+//! WebSocket: rate limit per client IP (before the key check, so failed authentications use
+//! quota), cross-site refusal, API key (the WebSocket checks the key itself). /ping, the docs
+//! and the dashboard sit outside those three.
 
 mod auth;
 pub mod bodies;
+mod cross_site;
 mod dashboard;
 pub mod error;
 pub mod extract;
@@ -83,15 +86,18 @@ pub fn router(state: AppState) -> Router {
         api = api.merge(health::local_callback_route());
     }
 
-    // The key is checked before the rate limit, so unauthenticated calls use no quota.
+    // One limiter for the API and the WebSocket upgrades; route_layer added last runs first.
+    let rate_limit = ratelimit::layer(&config);
+    let cross_site = middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site);
     let mut app = api
-        .route_layer(ratelimit::layer(&config))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
         ))
+        .route_layer(cross_site.clone())
+        .route_layer(rate_limit.clone())
         // The WebSocket checks the key itself: browsers cannot set headers on it.
-        .merge(ws::routes())
+        .merge(ws::routes().route_layer(cross_site).route_layer(rate_limit))
         // Outside the API-key guard, as in wwebjs-api.
         .merge(health::ping_route());
     if config.enable_swagger {
@@ -132,16 +138,11 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-/// CORS as wwebjs-api: `*` with credentials by default (the origin is mirrored, since browsers
-/// refuse a literal `*` with credentials), or only the origins listed in ALLOWED_ORIGINS.
+/// CORS: the origins of ALLOWED_ORIGINS, with credentials; with `*` or unset, `*` without
+/// credentials (never an echo of whatever origin asked). Unlisted browser origins are refused
+/// by [`cross_site`] anyway; this only tells allowed pages they may read the answers.
 fn cors_layer(config: &Config) -> CorsLayer {
-    let origins = match &config.allowed_origins {
-        None => AllowOrigin::mirror_request(),
-        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
-    };
-    CorsLayer::new()
-        .allow_origin(origins)
-        .allow_credentials(true)
+    let cors = CorsLayer::new()
         .allow_methods([
             Method::GET,
             Method::HEAD,
@@ -150,5 +151,13 @@ fn cors_layer(config: &Config) -> CorsLayer {
             Method::POST,
             Method::DELETE,
         ])
-        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request());
+    match &config.allowed_origins {
+        Some(list) if !config.any_origin_allowed() => cors
+            .allow_origin(AllowOrigin::list(
+                list.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+            ))
+            .allow_credentials(true),
+        _ => cors.allow_origin(AllowOrigin::any()),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod channel;
 mod chat;
 mod client;
