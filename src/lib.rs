@@ -7,12 +7,14 @@
 //! - [`session`]: one headless Chromium per WhatsApp session, driven over CDP, with the
 //!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
+//! - [`private_files`]: what we write under SESSIONS_PATH is the daemon user's only.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
 
 pub mod config;
 pub mod events;
 pub mod http;
+pub mod private_files;
 pub mod session;
 
 use std::future::Future;

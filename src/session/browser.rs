@@ -68,7 +68,7 @@ pub struct LaunchedBrowser {
 /// Launches Chromium on the session's profile dir.
 pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser, String> {
     let profile = profile_dir(&config.sessions_path, session_id);
-    std::fs::create_dir_all(&profile)
+    crate::private_files::create_dir_all(&profile)
         .map_err(|e| format!("cannot create {}: {e}", profile.display()))?;
     let profile = profile
         .canonicalize()

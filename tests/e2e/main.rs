@@ -11,6 +11,7 @@ mod contact;
 mod dashboard;
 mod events;
 mod events_catalog;
+mod first_run;
 mod group_chat;
 mod http_edge;
 mod message;
