@@ -40,12 +40,14 @@ impl Gateway {
         let config = Arc::new(config);
         let bus = Arc::new(EventBus::new(config.clone()));
         let sessions = SessionManager::new(config.clone(), bus.clone());
+        let keys = Arc::new(http::key_store::KeyStore::open(&config.sessions_path)?);
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
         Ok(Gateway {
             state: AppState(Arc::new(App {
                 config,
                 sessions,
                 bus,
+                keys,
             })),
             listener,
         })

@@ -6,6 +6,7 @@
 //! quota), cross-site refusal, API key (the WebSocket checks the key itself). /ping, the docs
 //! and the dashboard sit outside those three.
 
+mod api_keys;
 mod auth;
 pub mod bodies;
 mod cross_site;
@@ -13,7 +14,9 @@ mod dashboard;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod key_store;
 pub mod openapi;
+mod operation_access;
 mod ratelimit;
 pub mod reply;
 mod session;
@@ -56,6 +59,8 @@ pub struct App {
     pub sessions: Arc<SessionManager>,
     /// Event fan-out (webhooks, WebSockets).
     pub bus: Arc<EventBus>,
+    /// Scoped API keys (besides the admin API_KEY).
+    pub keys: Arc<key_store::KeyStore>,
 }
 
 impl Deref for AppState {
@@ -76,6 +81,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(message::routes())
         .merge(contact::routes())
         .merge(channel::routes())
+        .merge(api_keys::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.

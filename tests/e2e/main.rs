@@ -15,4 +15,5 @@ mod first_run;
 mod group_chat;
 mod http_edge;
 mod message;
+mod scoped_keys;
 mod session_lifecycle;
