@@ -103,6 +103,9 @@ pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser
     }
     if let Some(proxy) = &config.proxy_url {
         builder = builder.arg(("proxy-server", proxy.as_str()));
+        // Everything through the proxy, loopback too (a local simulator); WhatsApp Web itself
+        // never talks to loopback, so only tests and demos notice.
+        builder = builder.arg(("proxy-bypass-list", "<-loopback>"));
     }
     let browser_config = builder.build()?;
 

@@ -4,10 +4,12 @@
 //! - [`session`]: one session's browser, page, status and events.
 //! - [`browser`]: launch flags, profile dir and its lock.
 //! - [`bridge`]: typed calls into the injected JavaScript and the events it reports.
+//! - `proxy_auth`: PROXY_USERNAME/PROXY_PASSWORD answered inside Chromium.
 
 pub mod bridge;
 pub mod browser;
 pub mod manager;
+mod proxy_auth;
 #[allow(clippy::module_inception)]
 pub mod session;
 

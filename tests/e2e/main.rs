@@ -15,5 +15,6 @@ mod first_run;
 mod group_chat;
 mod http_edge;
 mod message;
+mod proxy_auth;
 mod scoped_keys;
 mod session_lifecycle;
