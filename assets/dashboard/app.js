@@ -15,7 +15,11 @@
  *   #qr-image (a blob: URL of the PNG), #qr-status[data-status],
  *   #pairing-phone + #request-pairing -> #pairing-code, #info-pushname,
  *   #info-wid, #ws-status[data-status], #events li[data-type] (newest first).
- * - window.waGatewayDashboard: refresh(), select(id), pollQr(), basePath.
+ * - window.waGatewayDashboard: refresh(), select(id), pollQr(), basePath,
+ *   api(path, opts), selected(), stateOf(id) (used by sim.js).
+ * - Simulator panel (sim.js, only against the simulator): #sim-card, #sim-phone +
+ *   #sim-scan, #sim-contact + #sim-incoming + #sim-send-incoming, #sim-chat li
+ *   [data-from-me][data-body], #sim-reply + #sim-send-reply, #sim-inbox li[data-body].
  */
 (function () {
   'use strict';
@@ -938,7 +942,10 @@
       refresh: function () { return refreshSessions(); },
       select: function (id) { selectSession(id); },
       pollQr: function () { return pollQr(); },
-      deriveBasePath: deriveBasePath
+      deriveBasePath: deriveBasePath,
+      api: api,
+      selected: function () { return selectedId; },
+      stateOf: function (id) { var s = sessionStates[id]; return s ? s.text : null; }
     };
   }
 

@@ -20,6 +20,7 @@ mod operation_access;
 mod ratelimit;
 pub mod reply;
 mod session;
+mod simulator;
 mod ws;
 
 pub mod channel;
@@ -82,6 +83,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(contact::routes())
         .merge(channel::routes())
         .merge(api_keys::routes())
+        .merge(simulator::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.

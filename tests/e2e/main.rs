@@ -9,6 +9,7 @@ mod chat;
 mod client;
 mod contact;
 mod dashboard;
+mod demo;
 mod events;
 mod events_catalog;
 mod first_run;
