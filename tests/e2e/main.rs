@@ -15,6 +15,7 @@ mod events_catalog;
 mod first_run;
 mod group_chat;
 mod http_edge;
+mod list_robustness;
 mod message;
 mod proxy_auth;
 mod scoped_keys;
