@@ -62,7 +62,7 @@ status=0
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH=tests/fuzz "$st" --config-file tests/fuzz/schemathesis.toml run \
   "http://127.0.0.1:$port/api-docs/openapi.json" \
   -H "x-api-key: $key" \
-  --checks only_wwebjs_api_error_answers \
+  --checks only_wwebjs_api_error_answers,response_schema_conformance \
   --exclude-path-regex '^/(session/(stop|terminate|restart)/|session/terminate(All|Inactive)$|apiKeys)' \
   --max-time "${FUZZ_SECONDS:-180}" \
   --request-timeout 60 \

@@ -73,6 +73,12 @@ impl Deref for AppState {
 
 /// The API routes (the 149 operations and /ping) with their OpenAPI description.
 pub fn api_routes() -> OpenApiRouter<AppState> {
+    let mut routes = documented_routes();
+    openapi::declare_error_answers(routes.get_openapi_mut());
+    routes
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base_document())
         .merge(health::routes())
         .merge(session::routes())
