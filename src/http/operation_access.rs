@@ -12,12 +12,10 @@ pub enum Needs {
 }
 
 /// The read operations, as `METHOD /template`. Everything with a session that is not listed
-/// here is a write: starting, stopping, sending, marking seen, changing settings, runMethod.
-/// The QR is a read: showing it changes nothing (linking happens on the phone).
+/// here is a write: starting, stopping, sending, marking seen, changing settings, runMethod,
+/// and the QR code too: whoever scans it links their own WhatsApp account to the session.
 const READS: &[&str] = &[
     "GET /session/status/{sessionId}",
-    "GET /session/qr/{sessionId}",
-    "GET /session/qr/{sessionId}/image",
     "GET /session/getPageScreenshot/{sessionId}",
     "GET /client/getChannels/{sessionId}",
     "GET /client/getChats/{sessionId}",
@@ -113,6 +111,7 @@ mod tests {
             Needs::Write
         );
         assert_eq!(needs("GET", "/session/start/{sessionId}"), Needs::Write);
+        assert_eq!(needs("GET", "/session/qr/{sessionId}/image"), Needs::Write);
         assert_eq!(needs("POST", "/chat/runMethod/{sessionId}"), Needs::Write);
         assert_eq!(needs("POST", "/client/getChats/{sessionId}"), Needs::Read);
         assert_eq!(needs("GET", "/client/getChats/{sessionId}"), Needs::Read);

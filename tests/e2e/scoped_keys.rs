@@ -17,10 +17,11 @@ fn operations() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// The getters: what a read-only key may call (the rest sends or changes something).
+/// The getters: what a read-only key may call (the rest sends or changes something; the QR
+/// links whoever scans it).
 fn is_read(method: &str, path: &str) -> bool {
     let name = path.split('/').nth(2).unwrap_or("");
-    let session_getter = matches!(name, "status" | "qr" | "getPageScreenshot");
+    let session_getter = matches!(name, "status" | "getPageScreenshot");
     let getter = name.starts_with("get")
         || name.starts_with("is")
         || name.starts_with("search")
