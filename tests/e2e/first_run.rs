@@ -91,3 +91,22 @@ async fn no_env_file_starts_a_working_gateway() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[test]
+fn webhooks_switched_on_without_a_url_still_stop_the_daemon() {
+    let dir = TempDir::new("first-run-explicit");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wa-gateway"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PORT", "0")
+        .env("SESSIONS_PATH", dir.0.join("sessions"))
+        .env("ENV_PATH", dir.0.join(".env"))
+        .env("ENABLE_WEBHOOK", "TRUE")
+        .output()
+        .expect("the daemon runs");
+    assert!(!output.status.success(), "as wwebjs-api, it exits");
+    let printed = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(printed.contains("BASE_WEBHOOK_URL"), "{printed}");
+    assert!(!printed.contains("listening on"), "{printed}");
+}
