@@ -10,8 +10,13 @@ scripts/setup.sh --with-node --with-fuzz
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-1}"
 
 cargo build --locked -p wa-sim --bin wa-sim
-sim_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/wa-sim"
-(cd tests/wwebjs-compat && WA_SIM_BIN="$sim_bin" npm test)
+cargo build --locked --bin wa-gateway --example gateway_bench
+bin_dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug"
+# The benchmark once with tiny numbers, so it keeps working (figures are not checked).
+"$bin_dir/examples/gateway_bench" --daemon "$bin_dir/wa-gateway" --sessions 1 --messages 5 --seconds 1 --connections 4
+
+# The simulator's fidelity check, then the value-level differential against wwebjs-api.
+(cd tests/wwebjs-compat && WA_SIM_BIN="$bin_dir/wa-sim" WA_GATEWAY_BIN="$bin_dir/wa-gateway" npm test)
 
 if [ "${FUZZ_SECONDS:-180}" != 0 ]; then
   scripts/fuzz.sh

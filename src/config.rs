@@ -120,6 +120,19 @@ pub struct Config {
     pub session_start_concurrency: usize,
     /// `RECOVER_MAX_ATTEMPTS` (5), ours: recovery attempts before giving up on a session.
     pub recover_max_attempts: u32,
+    /// `MAX_SESSIONS` (unset: no cap), ours: sessions in memory at once; a start above it is
+    /// refused.
+    pub max_sessions: Option<usize>,
+    /// `WATCHDOG_INTERVAL_MS` (5000), ours: how often each session's page is asked for a
+    /// heartbeat; also how long the pushed socket state is trusted without word from the page.
+    pub watchdog_interval: Duration,
+    /// `WATCHDOG_TIMEOUT_MS` (10000), ours: a heartbeat slower than this is a hung page.
+    pub watchdog_timeout: Duration,
+    /// `WATCHDOG_STUCK_MS` (180000), ours: a ready session out of CONNECTED this long is
+    /// reloaded.
+    pub watchdog_stuck: Duration,
+    /// `MEDIA_DOWNLOAD_CONCURRENCY` (4), ours: incoming media downloaded at once (all sessions).
+    pub media_download_concurrency: usize,
     /// Whether [`FIRST_RUN_DEFAULTS`] filled in the configuration (no .env, no webhook settings).
     pub first_run_defaults: bool,
 }
@@ -368,6 +381,16 @@ impl Config {
             media_fetch_timeout: millis("MEDIA_FETCH_TIMEOUT_MS", 15_000),
             session_start_concurrency: positive("SESSION_START_CONCURRENCY", 2) as usize,
             recover_max_attempts: positive("RECOVER_MAX_ATTEMPTS", 5) as u32,
+            max_sessions: match get("MAX_SESSIONS").map(str::trim).filter(|v| !v.is_empty()) {
+                None => None,
+                Some(v) => Some(v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    bad("MAX_SESSIONS", format!("{v:?} is not a positive count"))
+                })?),
+            },
+            watchdog_interval: millis("WATCHDOG_INTERVAL_MS", 5_000),
+            watchdog_timeout: millis("WATCHDOG_TIMEOUT_MS", 10_000),
+            watchdog_stuck: millis("WATCHDOG_STUCK_MS", 180_000),
+            media_download_concurrency: positive("MEDIA_DOWNLOAD_CONCURRENCY", 4) as usize,
             first_run_defaults: false,
         })
     }
@@ -561,6 +584,37 @@ mod tests {
             Some("http://localhost:3000/localCallbackExample")
         );
         assert!(c.enable_local_callback_example && c.enable_web_ui && c.enable_swagger);
+    }
+
+    #[test]
+    fn supervision_settings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.max_sessions, None, "no cap by default, as wwebjs-api");
+        assert_eq!(c.watchdog_interval, Duration::from_secs(5));
+        assert_eq!(c.watchdog_timeout, Duration::from_secs(10));
+        assert_eq!(c.watchdog_stuck, Duration::from_secs(180));
+        assert_eq!(c.media_download_concurrency, 4);
+        let c = config(&[
+            ("MAX_SESSIONS", " 3 "),
+            ("WATCHDOG_INTERVAL_MS", "500"),
+            ("WATCHDOG_TIMEOUT_MS", "2000"),
+            ("MEDIA_DOWNLOAD_CONCURRENCY", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.max_sessions, Some(3));
+        assert_eq!(c.watchdog_interval, Duration::from_millis(500));
+        assert_eq!(c.watchdog_timeout, Duration::from_secs(2));
+        assert_eq!(
+            c.media_download_concurrency, 4,
+            "0 falls back to the default"
+        );
+        assert_eq!(config(&[("MAX_SESSIONS", "")]).unwrap().max_sessions, None);
+        for bad in ["0", "-1", "many"] {
+            assert_eq!(
+                config(&[("MAX_SESSIONS", bad)]).unwrap_err().variable,
+                "MAX_SESSIONS"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`session`]: one headless Chromium per WhatsApp session, driven over CDP, with the
 //!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
+//! - [`metrics`]: Prometheus metrics, served at `/metrics`.
 //! - [`private_files`]: what we write under SESSIONS_PATH is the daemon user's only.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
@@ -14,6 +15,7 @@
 pub mod config;
 pub mod events;
 pub mod http;
+pub mod metrics;
 pub mod private_files;
 pub mod session;
 
@@ -65,6 +67,8 @@ impl Gateway {
     ) -> std::io::Result<()> {
         let state = self.state;
         let config = state.config.clone();
+        // A Chromium left on one of our profiles by an earlier run would keep its lock.
+        session::process::end_orphans(&config.sessions_path).await;
         if config.auto_start_sessions {
             state.sessions.restore_all();
         }

@@ -181,7 +181,8 @@
     const max = limit || mod('WAWebNewsletterGatingUtils').getMaxSubscriberNumber();
     const response = await mod('WAWebMexFetchNewsletterSubscribersJob').mexFetchNewsletterSubscribers(chatId, max);
     const inContacts = mod('WAWebNewsletterSubscriberListAction').getSubscribersInContacts(response.subscribers);
-    return inContacts.map((entry) => Object.assign({}, entry, { contact: M().contact(entry.contact) }));
+    // The library answers raw contact models here, not Contact objects.
+    return inContacts.map((entry) => Object.assign({}, entry, { contact: M().rawContact(entry.contact) }));
   });
 
   wagw.register('channel.setProfilePicture', ({ chatId, media }) =>
@@ -290,6 +291,7 @@
     } finally {
       gating.getNewsletterDirectoryPageSize = pageSize;
     }
-    return found ? Promise.all(found.map(channelJson)) : [];
+    // The library answers the raw chat models here, not Channel objects.
+    return found ? Promise.all(found.map((chat) => M().rawChat(chat, { isChannel: true }))) : [];
   });
 })();

@@ -269,14 +269,7 @@
   // whatsapp-web.js createGroup: {title, gid, participants: {<id>: {statusCode, message,
   // isGroupCreator, isInviteV4Sent}}}, or an error string when WhatsApp refuses the group.
   wagw.register('client.createGroup', async ({ title, participants = [], options = {} }) => {
-    const {
-      messageTimer = 0,
-      parentGroupId,
-      memberAddMode = false,
-      membershipApprovalMode = false,
-      isRestrict = false,
-      isAnnounce = false,
-    } = options || {};
+    const { messageTimer = 0, parentGroupId } = options || {};
     const ids = Array.isArray(participants) ? participants : [participants];
     const participantWids = [];
     const failed = [];
@@ -290,10 +283,11 @@
     try {
       created = await mod('WAWebGroupCreateJob').createGroup({
         addressingModeOverride: 'lid',
-        memberAddMode: memberAddMode ? 'all_member_add' : 'admin_add',
-        membershipApprovalMode,
-        announce: isAnnounce,
-        restrict: isRestrict,
+        // The options exactly as whatsapp-web.js passes them (booleans; restrict inverted).
+        memberAddMode: (options && options.memberAddMode) ?? false,
+        membershipApprovalMode: (options && options.membershipApprovalMode) ?? false,
+        announce: (options && options.announce) ?? false,
+        restrict: options && options.isRestrict !== undefined ? !options.isRestrict : false,
         ephemeralDuration: messageTimer,
         parentGroupId: parentGroupId ? createWid(parentGroupId) : undefined,
         title,

@@ -45,9 +45,11 @@
   }
 
   // whatsapp-web.js re-fetches the chat of chat_removed, chat_archived and unread_count with
-  // getChatById (a page.evaluate), so these chats have the shape of a call's answer.
+  // getChatById (a page.evaluate), so these chats have the shape of a call's answer. Its lookup
+  // (findOrCreateLatestChat) brings a removed chat back, empty: so does ours, for the same state.
   async function chatPayload(chat) {
-    return asEvaluated(await M().chat(chat));
+    const fetched = await M().findChat(M().serialized(chat.id));
+    return asEvaluated(await M().chat(fetched || chat));
   }
 
   function attachMessageListeners(Msg) {
@@ -187,7 +189,8 @@
               voter: M().serialized(sender),
               selectedOptions: selected,
               interractedAtTs: row.senderTimestampMs,
-              parentMessage: parent ? M().message(parent) : undefined,
+              // The library's Message of the poll's model JSON (no getMessageModel extras).
+              parentMessage: parent ? M().messageFromRaw(JSON.parse(JSON.stringify(parent))) : {},
               parentMsgKey: row.pollUpdateParentKey,
             },
           });

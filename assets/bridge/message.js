@@ -41,15 +41,17 @@
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  /** whatsapp-web.js Location as sendMessage reads it; a string description is kept. */
+  /**
+   * wwebjs-api's `new Location(latitude, longitude, description)`: the library reads the third
+   * argument as options {name, address, url}, so a plain string description is dropped, as in
+   * wwebjs-api's answers.
+   */
   function locationOf({ latitude, longitude, description }) {
-    if (description && typeof description === 'object') {
-      const { name, address, url } = description;
-      const text = name && address ? `${name}\n${address}` : name || address || '';
-      return { latitude, longitude, description: text, url };
-    }
-    return { latitude, longitude, description: description || '' };
+    const { name, address, url } = description && typeof description === 'object' ? description : {};
+    const text = name && address ? `${name}\n${address}` : name || address || '';
+    return { latitude, longitude, description: text, url };
   }
+
 
   /** whatsapp-web.js Poll. */
   function pollOf({ pollName, pollOptions, options = {} }) {
@@ -237,6 +239,9 @@
       waitUntilMsgSent: options.waitUntilMsgSent || false,
       extraOptions: options.extra,
     };
+    // whatsapp-web.js hands these options to the page through puppeteer, which drops undefined
+    // values; a key left undefined would override the model's default (groupMentions: []).
+    for (const key of Object.keys(internal)) if (internal[key] === undefined) delete internal[key];
     let body = content;
     if (contentType === 'MessageMedia') {
       internal.media = content;
@@ -510,9 +515,12 @@
     if (msg.type !== 'poll_creation') throw wagw.fail(500, 'Invalid usage! Can only be used with a pollCreation message');
     const key = mod('WAWebMsgKey').fromString(msg.id._serialized);
     const rows = await mod('WAWebPollsVotesSchema').getTable().equals(['parentMsgKey'], key.toString());
-    const parent = M().message(msg);
+    // The library builds each vote's parentMessage as a Message of the poll's Message object.
+    const poll = M().message(msg);
+    const parent = M().messageFromRaw(poll);
     return rows.map((row) => M().pollVote(
       Object.assign({}, row, { selectedOptionLocalIds: Array.from(new Uint8Array(row.selectedOptionLocalIds)) }),
+      poll,
       parent,
     ));
   });

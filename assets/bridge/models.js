@@ -201,13 +201,44 @@
 
   const chat = async (model, options) => chatFromRaw(await rawChat(model, options));
 
+  /** whatsapp-web.js getContactModel: the raw contact (what getSubscribers answers as is). */
+  function rawContact(model) {
+    const getters = mod('WAWebContactGetters');
+    const res = model.serialize();
+    const wid = mod('WAWebWidFactory').createWidFromWidLike(model.id);
+    if (wid.isLid() && model.phoneNumber) res.id = model.phoneNumber;
+    res.isBusiness = model.isBusiness === undefined ? false : model.isBusiness;
+    if (model.businessProfile) res.businessProfile = model.businessProfile.serialize();
+    res.isBlocked = model.isContactBlocked;
+    if (!res.isBlocked) {
+      const alternate = mod('WAWebApiContact').getAlternateUserWid(wid);
+      if (alternate) res.isBlocked = Boolean(Collections().Blocklist.get(alternate));
+    }
+    res.isMe = getters.getIsMe(model);
+    res.isUser = getters.getIsUser(model);
+    res.isGroup = getters.getIsGroup(model);
+    res.isWAContact = getters.getIsWAContact(model);
+    res.userid = getters.getUserid(model);
+    res.verifiedName = getters.getVerifiedName(model);
+    res.verifiedLevel = getters.getVerifiedLevel(model);
+    res.statusMute = getters.getStatusMute(model);
+    res.name = getters.getName(model);
+    res.shortName = getters.getShortName(model);
+    res.pushname = getters.getPushname(model);
+    res.isMyContact = mod('WAWebFrontendContactGetters').getIsMyContact(model);
+    res.isEnterprise = getters.getIsEnterprise(model);
+    return res;
+  }
+
   /** whatsapp-web.js getContactModel + Contact/BusinessContact. */
   function contact(model) {
     const getters = mod('WAWebContactGetters');
     const data = model.serialize();
     const widFactory = mod('WAWebWidFactory');
     if (model.phoneNumber && widFactory.createWidFromWidLike(model.id).isLid()) data.id = model.phoneNumber;
-    let isBlocked = Boolean(model.isContactBlocked);
+    // As the library: undefined (no key in the answer) when the model does not say and the
+    // contact has no alternate id to look up in the blocklist.
+    let isBlocked = model.isContactBlocked;
     if (!isBlocked) {
       const alternate = mod('WAWebApiContact').getAlternateUserWid(model.id);
       if (alternate) isBlocked = Boolean(Collections().Blocklist.get(alternate));
@@ -319,6 +350,7 @@
     chatFromRaw,
     chat,
     contact,
+    rawContact,
     groupNotification,
     reaction,
     label,
@@ -349,11 +381,14 @@
       paymentTxnStatus: data.paymentTxnStatus,
       paymentNote: data.paymentNoteMsg && data.paymentNoteMsg.body ? data.paymentNoteMsg.body : undefined,
     }),
-    /** whatsapp-web.js PollVote, from a vote table row and the poll's Message JSON. */
-    pollVote: (row, parentMessage) => ({
-      voter: serialized(row.sender),
+    /**
+     * whatsapp-web.js PollVote from a vote table row: option names from the poll, and the
+     * parentMessage as the library builds it (the voter stays a Wid, as the evaluate path gives).
+     */
+    pollVote: (row, poll, parentMessage) => ({
+      voter: row.sender,
       selectedOptions: (row.selectedOptionLocalIds || []).map((localId) => {
-        const option = parentMessage && (parentMessage.pollOptions || []).find((o) => o.localId === localId);
+        const option = poll && (poll.pollOptions || []).find((o) => o.localId === localId);
         return { name: option ? option.name : undefined, localId };
       }),
       interractedAtTs: row.senderTimestampMs,

@@ -56,9 +56,13 @@ impl WebhookDispatcher {
             .entry(key)
             .or_insert_with(|| self.spawn_worker(url));
         self.pending.fetch_add(1, Ordering::SeqCst);
+        // Counted before the send, so the worker cannot finish it before it was counted.
+        crate::metrics::webhook_queued(&event.session_id);
         if let Err(err) = queue.sender.try_send(event) {
             self.pending.fetch_sub(1, Ordering::SeqCst);
-            tracing::error!(url, session = %err.into_inner().session_id, "webhook queue full, event dropped");
+            let session = &err.into_inner().session_id;
+            crate::metrics::webhook_finished(session, false);
+            tracing::error!(url, session = %session, "webhook queue full, event dropped");
         }
     }
 
@@ -71,7 +75,9 @@ impl WebhookDispatcher {
         let url = url.to_owned();
         tokio::spawn(async move {
             while let Some(event) = receiver.recv().await {
-                deliver(&client, &url, api_key.as_deref(), &event, max_retries).await;
+                let delivered =
+                    deliver(&client, &url, api_key.as_deref(), &event, max_retries).await;
+                crate::metrics::webhook_finished(&event.session_id, delivered);
                 pending.fetch_sub(1, Ordering::SeqCst);
             }
         });
@@ -99,14 +105,15 @@ impl WebhookDispatcher {
     }
 }
 
-/// Posts one event, retrying with backoff on network errors and non-2xx answers.
+/// Posts one event, retrying with backoff on network errors and non-2xx answers; `false` when
+/// it was given up.
 async fn deliver(
     client: &reqwest::Client,
     url: &str,
     api_key: Option<&str>,
     event: &Event,
     max_retries: u32,
-) {
+) -> bool {
     let mut backoff = Duration::from_millis(250);
     for attempt in 0..=max_retries {
         let mut request = client.post(url).json(event);
@@ -116,7 +123,7 @@ async fn deliver(
         match request.send().await {
             Ok(resp) if resp.status().is_success() => {
                 tracing::debug!(url, session = %event.session_id, data_type = %event.data_type, "webhook delivered");
-                return;
+                return true;
             }
             Ok(resp) => {
                 tracing::warn!(url, status = %resp.status(), attempt, data_type = %event.data_type, "webhook refused")
@@ -131,4 +138,5 @@ async fn deliver(
         }
     }
     tracing::error!(url, session = %event.session_id, data_type = %event.data_type, "webhook given up after retries");
+    false
 }

@@ -1,10 +1,10 @@
 //! HTTP: the axum router mounted under BASE_PATH, its layers, and the handlers per module.
 //! Knows nothing of CDP: handlers validate their input and call the session's bridge.
 //!
-//! Layers, outermost first: request id + trace, CORS, body limit, then on the API and the
-//! WebSocket: rate limit per client IP (before the key check, so failed authentications use
-//! quota), cross-site refusal, API key (the WebSocket checks the key itself). /ping, the docs
-//! and the dashboard sit outside those three.
+//! Layers, outermost first: request id + trace, CORS, body limit, request metrics, then on the
+//! API and the WebSocket: rate limit per client IP (before the key check, so failed
+//! authentications use quota), cross-site refusal, API key (the WebSocket checks the key
+//! itself). /ping, the docs and the dashboard sit outside those three.
 
 mod api_keys;
 mod auth;
@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod key_store;
+mod metrics;
 pub mod openapi;
 mod operation_access;
 mod ratelimit;
@@ -88,6 +89,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(message::routes())
         .merge(contact::routes())
         .merge(channel::routes())
+        .merge(metrics::routes())
         .merge(api_keys::routes())
         .merge(simulator::routes())
 }
@@ -122,6 +124,8 @@ pub fn router(state: AppState) -> Router {
     }
     let app = app
         .fallback(not_found)
+        // Innermost of the router-wide layers: it sees each route's matched template.
+        .layer(middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(config.body_limit()))
         .layer(cors_layer(&config))
         .layer(

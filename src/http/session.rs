@@ -58,7 +58,8 @@ pub async fn get_sessions(State(state): State<AppState>) -> Json<Value> {
 /// Start a session: launch its browser and load WhatsApp Web (the QR follows as an event)
 #[utoipa::path(get, path = "/session/start/{sessionId}", tag = "Session", params(("sessionId" = String, Path, description = "Unique id of the session, ^[\\w-]+$")),
     responses((status = 200, body = Value, example = json!({"success": true, "message": "Session initiated successfully"})),
-              (status = 422, body = Value, example = json!({"success": false, "error": "Session already exists for: demo"}))))]
+              (status = 422, body = Value, example = json!({"success": false, "error": "Session already exists for: demo"})),
+              (status = 429, body = Value, example = json!({"success": false, "error": "Session limit reached (MAX_SESSIONS=10)"}))))]
 pub async fn start_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
@@ -71,8 +72,17 @@ pub async fn start_session(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Session already exists for: {id}"),
         )),
+        Err(StartError::TooMany(max)) => Err(too_many(max)),
         Err(StartError::Failed(err)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, err)),
     }
+}
+
+/// MAX_SESSIONS reached: a quota, so 429 with wwebjs-api's error shape.
+fn too_many(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Session limit reached (MAX_SESSIONS={max})"),
+    )
 }
 
 /// Stop a session: close its browser and keep its login for a later start
@@ -210,6 +220,7 @@ pub async fn restart_session(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Session already exists for: {id}"),
         )),
+        Some(Err(StartError::TooMany(max))) => Err(too_many(max)),
         Some(Err(StartError::Failed(err))) => Err(ApiError::internal(err)),
     }
 }

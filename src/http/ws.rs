@@ -41,7 +41,15 @@ async fn subscribe(
     let caller = auth::identify(&state, given)?;
     auth::authorize(&caller, needs("GET", "/ws/{sessionId}"), Some(id.as_str()))?;
     let events = state.bus.sockets().subscribe(id.as_str());
-    Ok(upgrade.on_upgrade(move |socket| forward(socket, events)))
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        forward(socket, events, id.as_str()).await;
+        // The receiver is dropped by now: free the channel if nobody else needs it.
+        let in_memory = state.sessions.contains(id.as_str());
+        state
+            .bus
+            .sockets()
+            .release_if_unused(id.as_str(), in_memory);
+    }))
 }
 
 /// Forwards events until the client leaves or the session's channel closes. Client frames are
@@ -49,6 +57,7 @@ async fn subscribe(
 async fn forward(
     mut socket: WebSocket,
     mut events: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
+    session_id: &str,
 ) {
     loop {
         tokio::select! {
@@ -58,7 +67,12 @@ async fn forward(
                         break;
                     }
                 }
-                Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "WebSocket subscriber lagged behind"),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "WebSocket subscriber lagged behind");
+                    if socket.send(Message::Text(lagged_frame(session_id, missed).into())).await.is_err() {
+                        break;
+                    }
+                }
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
@@ -68,4 +82,23 @@ async fn forward(
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Tells a subscriber that fell behind how many events it missed, in the shape of an event
+/// (clients written for wwebjs-api ignore a `dataType` they do not know).
+fn lagged_frame(session_id: &str, missed: u64) -> String {
+    serde_json::json!({ "dataType": "lagged", "data": { "missed": missed }, "sessionId": session_id })
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_lagging_subscriber_is_told_how_much_it_missed() {
+        let frame: serde_json::Value = serde_json::from_str(&super::lagged_frame("s1", 7)).unwrap();
+        assert_eq!(
+            frame,
+            serde_json::json!({"dataType": "lagged", "data": {"missed": 7}, "sessionId": "s1"})
+        );
+    }
 }

@@ -91,7 +91,16 @@ pub async fn call(
         .return_by_value(true)
         .build()
         .expect("expression is set");
-    let result = match tokio::time::timeout(timeout, page.execute(params)).await {
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(timeout, page.execute(params)).await;
+    let outcome = match &answer {
+        Err(_) => "timeout",
+        Ok(Err(_)) => "page_gone",
+        Ok(Ok(response)) if response.result.exception_details.is_some() => "error",
+        Ok(Ok(_)) => "answered",
+    };
+    crate::metrics::bridge_call(name, outcome, started.elapsed());
+    let result = match answer {
         Err(_) => return Err(BridgeError::Timeout),
         Ok(Err(err)) => return Err(BridgeError::PageGone(err.to_string())),
         Ok(Ok(response)) => response.result,

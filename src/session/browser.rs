@@ -7,11 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::handler::Handler;
+use chromiumoxide::browser::Browser;
+use chromiumoxide::handler::{Handler, HandlerConfig};
 use futures::StreamExt;
 use tokio::sync::watch;
 
+use super::process::{self, ChromiumProcess};
 use crate::config::Config;
 
 /// A desktop Chrome user agent without "Headless", which WhatsApp Web accepts.
@@ -58,14 +59,16 @@ pub fn profile_dir(sessions_path: &Path, session_id: &str) -> PathBuf {
     sessions_path.join(format!("session-{session_id}"))
 }
 
-/// A launched browser: the handle, and a watch that turns `false` when its CDP connection ends
-/// (the process died or closed).
+/// A launched browser: the CDP handle, our own process handle, and a watch that turns `false`
+/// when its CDP connection ends (the process died or closed).
 pub struct LaunchedBrowser {
     pub browser: Browser,
+    pub process: ChromiumProcess,
     pub connected: watch::Receiver<bool>,
 }
 
-/// Launches Chromium on the session's profile dir.
+/// Launches Chromium on the session's profile dir. We spawn the process ourselves (see
+/// [`super::process`]) and connect chromiumoxide to it, so it dies with the daemon.
 pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser, String> {
     let profile = profile_dir(&config.sessions_path, session_id);
     crate::private_files::create_dir_all(&profile)
@@ -77,44 +80,77 @@ pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser
         release_stale_lock(&profile);
     }
 
-    let mut builder = BrowserConfig::builder()
-        .chrome_executable(config.chrome_path())
-        .user_data_dir(&profile)
-        .no_sandbox()
-        .viewport(None)
-        .window_size(1280, 900)
-        .launch_timeout(Duration::from_secs(30))
-        .request_timeout(Duration::from_secs(30))
-        .args(FLAGS.iter().copied())
-        // The tuple form merges with chromiumoxide's own --disable-features instead of racing it.
-        .arg(("disable-features", DISABLED_FEATURES))
-        .arg(("user-agent", USER_AGENT))
-        // navigator.webdriver must read false, as for a person's browser.
-        .hide();
-    builder = if config.headless {
-        builder.new_headless_mode()
-    } else {
-        builder.with_head()
+    let (process, ws_url) = ChromiumProcess::spawn(
+        &config.chrome_path(),
+        &chromium_args(config, &profile),
+        LAUNCH_TIMEOUT,
+    )
+    .await?;
+    let handler_config = HandlerConfig {
+        viewport: None,
+        request_timeout: Duration::from_secs(30),
+        ..HandlerConfig::default()
     };
+    let (mut browser, handler) = Browser::connect_with_config(ws_url, handler_config)
+        .await
+        .map_err(|e| format!("failed to connect to Chromium: {e}"))?;
+    let (connected_tx, connected) = watch::channel(true);
+    tokio::spawn(drive_handler(handler, connected_tx));
+    // Adopt the tab Chromium opened, so the session can close it.
+    let _ = tokio::time::timeout(Duration::from_secs(10), browser.fetch_targets()).await;
+    Ok(LaunchedBrowser {
+        browser,
+        process,
+        connected,
+    })
+}
+
+/// How long Chromium may take to print its DevTools address.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The command line: chromiumoxide's defaults that matter, our [`FLAGS`], the profile, and
+/// what the config asks for (headless, proxy, an insecure simulator origin).
+fn chromium_args(config: &Config, profile: &Path) -> Vec<String> {
+    let mut args: Vec<String> = FLAGS.iter().map(|f| format!("--{f}")).collect();
+    args.extend(
+        [
+            "--remote-debugging-port=0",
+            "--disable-extensions",
+            "--disable-component-extensions-with-background-pages",
+            "--force-color-profile=srgb",
+            "--enable-blink-features=IdleDetection",
+            "--lang=en_US",
+            "--no-sandbox",
+            "--disable-setuid-sandbox",
+            "--window-size=1280,900",
+            // navigator.webdriver must read false, as for a person's browser.
+            "--disable-blink-features=AutomationControlled",
+        ]
+        .map(str::to_owned),
+    );
+    args.push(format!(
+        "--disable-features=TranslateUI,{DISABLED_FEATURES}"
+    ));
+    args.push(format!("--user-agent={USER_AGENT}"));
+    args.push(format!("--user-data-dir={}", profile.display()));
+    if config.headless {
+        args.extend(["--headless=new", "--hide-scrollbars", "--mute-audio"].map(str::to_owned));
+    }
     if let Some(origin) = insecure_origin(&config.whatsapp_web_url) {
         // WhatsApp Web needs crypto.subtle, which Chromium only gives secure origins; a plain
         // http simulator on another host (e.g. http://wa-sim:8585 in compose) is not one.
-        builder = builder.arg(("unsafely-treat-insecure-origin-as-secure", origin.as_str()));
+        args.push(format!(
+            "--unsafely-treat-insecure-origin-as-secure={origin}"
+        ));
     }
     if let Some(proxy) = &config.proxy_url {
-        builder = builder.arg(("proxy-server", proxy.as_str()));
+        args.push(format!("--proxy-server={proxy}"));
         // Everything through the proxy, loopback too (a local simulator); WhatsApp Web itself
         // never talks to loopback, so only tests and demos notice.
-        builder = builder.arg(("proxy-bypass-list", "<-loopback>"));
+        args.push("--proxy-bypass-list=<-loopback>".to_owned());
     }
-    let browser_config = builder.build()?;
-
-    let (browser, handler) = Browser::launch(browser_config)
-        .await
-        .map_err(|e| format!("failed to launch Chromium: {e}"))?;
-    let (connected_tx, connected) = watch::channel(true);
-    tokio::spawn(drive_handler(handler, connected_tx));
-    Ok(LaunchedBrowser { browser, connected })
+    args.push("about:blank".into());
+    args
 }
 
 /// The origin of a plain-http URL (scheme, host and port), if it is one.
@@ -139,8 +175,9 @@ async fn drive_handler(mut handler: Handler, connected: watch::Sender<bool>) {
     let _ = connected.send(false);
 }
 
-/// Removes a `SingletonLock` left by a Chromium that is no longer running. A lock whose owner
-/// process is alive is left alone: two browsers on one profile corrupt it.
+/// Removes a `SingletonLock` left by a Chromium that is no longer running (a zombie no one
+/// reaped counts as gone). A lock whose owner process is alive is left alone: two browsers on
+/// one profile corrupt it.
 fn release_stale_lock(profile: &Path) {
     let lock = profile.join("SingletonLock");
     let Ok(target) = std::fs::read_link(&lock) else {
@@ -152,7 +189,7 @@ fn release_stale_lock(profile: &Path) {
         .rsplit('-')
         .next()
         .and_then(|pid| pid.parse::<u32>().ok())
-        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists() && is_chromium(pid));
+        .is_some_and(|pid| process::is_alive(pid as i32) && is_chromium(pid));
     if owner_alive {
         tracing::warn!(profile = %profile.display(), "browser lock held by a running Chromium, keeping it");
         return;
@@ -168,24 +205,59 @@ fn is_chromium(pid: u32) -> bool {
         .is_ok_and(|comm| comm.trim().starts_with("chrom"))
 }
 
-/// Closes the browser and waits for its process; kills it if it does not exit in time.
-pub async fn shutdown(mut browser: Browser) {
-    let closed = tokio::time::timeout(Duration::from_secs(5), browser.close()).await;
-    if !matches!(closed, Ok(Ok(_))) {
-        let _ = browser.kill().await;
-    }
-    match tokio::time::timeout(Duration::from_secs(5), browser.wait()).await {
-        Ok(_) => {}
-        Err(_) => {
-            let _ = browser.kill().await;
-            let _ = tokio::time::timeout(Duration::from_secs(2), browser.wait()).await;
+/// Closes the browser and waits for its process; kills the whole tree if it does not exit in
+/// time, and in any case ends what is left of its process group (zygote, renderers).
+pub async fn shutdown(mut browser: Browser, process: ChromiumProcess) {
+    if !process.has_exited() {
+        let _ = tokio::time::timeout(Duration::from_secs(5), browser.close()).await;
+        if !process.wait_exit(Duration::from_secs(5)).await {
+            tracing::warn!(
+                pid = process.pid(),
+                "Chromium did not close in time, killing it"
+            );
         }
     }
+    process.kill_tree();
+    let _ = process.wait_exit(Duration::from_secs(5)).await;
 }
 
 #[cfg(test)]
 mod tests {
-    use super::insecure_origin;
+    use super::{chromium_args, insecure_origin};
+    use crate::config::Config;
+
+    #[test]
+    fn the_command_line_carries_profile_headless_proxy_and_no_doubled_dashes() {
+        let vars = [
+            ("WHATSAPP_WEB_URL", "http://wa-sim:8585/"),
+            ("PROXY_URL", "http://proxy:3128"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config = Config::from_map(&vars).unwrap();
+        let args = chromium_args(&config, std::path::Path::new("/data/session-a"));
+        for expected in [
+            "--user-data-dir=/data/session-a",
+            "--remote-debugging-port=0",
+            "--headless=new",
+            "--disable-gpu",
+            "--proxy-server=http://proxy:3128",
+            "--proxy-bypass-list=<-loopback>",
+            "--unsafely-treat-insecure-origin-as-secure=http://wa-sim:8585",
+        ] {
+            assert!(args.iter().any(|a| a == expected), "{expected} in {args:?}");
+        }
+        assert!(args.iter().all(|a| !a.starts_with("---")), "{args:?}");
+        assert_eq!(
+            args.iter()
+                .filter(|a| a.starts_with("--disable-features="))
+                .count(),
+            1,
+            "one --disable-features switch (Chromium keeps only one)"
+        );
+        assert_eq!(args.last().map(String::as_str), Some("about:blank"));
+    }
 
     #[test]
     fn plain_http_urls_give_their_origin() {

@@ -4,7 +4,7 @@
 //! The session owns its browser; everyone else holds an `Arc<Session>` and goes through
 //! [`Session::call`], which always has a timeout.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::bridge::{self, BridgeError, BridgeEvent};
 use super::browser;
+use super::process::ChromiumProcess;
 use crate::config::Config;
 use crate::events::{Event, EventBus};
 
@@ -44,26 +45,121 @@ pub struct Status {
     pub ready: bool,
 }
 
+/// A session's browser or page died (or hung past a reload): what the recovery needs to know.
+#[derive(Debug, Clone)]
+pub struct Death {
+    pub session_id: String,
+    /// The [`Session::generation`] that died, so a newer session of the id is left alone.
+    pub generation: u64,
+    pub why: &'static str,
+}
+
+/// `disconnected` reasons of our own (whatsapp-web.js uses WAState names and `LOGOUT`).
+pub const PAGE_CRASHED: &str = "PAGE_CRASHED";
+pub const BROWSER_EXITED: &str = "BROWSER_EXITED";
+pub const PAGE_UNRESPONSIVE: &str = "PAGE_UNRESPONSIVE";
+
+/// What a heartbeat found.
+enum Heartbeat {
+    /// The page answered, with WhatsApp Web's socket state if the bridge is loaded.
+    Alive(Option<String>),
+    /// No answer in time: a hung renderer (e.g. SIGSTOPped, or stuck in a loop).
+    Hung,
+    /// The page or the CDP connection is gone.
+    Gone,
+}
+
+/// Watches one session for as long as it lives, every WATCHDOG_INTERVAL_MS: a page that does
+/// not answer a heartbeat within WATCHDOG_TIMEOUT_MS is reloaded, and reported dead if that
+/// does not help; a ready session out of CONNECTED for WATCHDOG_STUCK_MS is reloaded. Dead
+/// sessions are relaunched by the manager (RECOVER_SESSIONS). Crashes and a lost CDP
+/// connection are seen at once by the listeners; this catches what sends no event.
+async fn watchdog(session: std::sync::Weak<Session>) {
+    let (interval, timeout, stuck_after) = match session.upgrade() {
+        Some(s) => {
+            let c = &s.ctx.config;
+            (c.watchdog_interval, c.watchdog_timeout, c.watchdog_stuck)
+        }
+        None => return,
+    };
+    let mut connected_at = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(interval).await;
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        if session.closing.load(Ordering::SeqCst) || session.dead.load(Ordering::SeqCst) {
+            return;
+        }
+        match session.heartbeat(timeout).await {
+            Heartbeat::Alive(state) => {
+                let ready = session.status.lock().unwrap().ready;
+                if !ready || state.as_deref() == Some("CONNECTED") {
+                    connected_at = std::time::Instant::now();
+                } else if connected_at.elapsed() > stuck_after {
+                    tracing::warn!(session = %session.id, ?state, "watchdog: stuck out of CONNECTED");
+                    connected_at = std::time::Instant::now();
+                    if session.reload(timeout).await {
+                        crate::metrics::recovered(&session.id, "reload");
+                    }
+                }
+            }
+            Heartbeat::Hung => {
+                tracing::warn!(session = %session.id, "watchdog: the page does not answer");
+                session.lost(PAGE_UNRESPONSIVE);
+                if session.reload(timeout).await {
+                    crate::metrics::recovered(&session.id, "reload");
+                } else {
+                    session.on_death(PAGE_UNRESPONSIVE);
+                    return;
+                }
+            }
+            Heartbeat::Gone => {
+                session.on_death(BROWSER_EXITED);
+                return;
+            }
+        }
+    }
+}
+
+/// Tells sessions apart across restarts of one id.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
 /// Everything a session needs from the rest of the daemon.
 #[derive(Clone)]
 pub struct SessionContext {
     pub config: Arc<Config>,
     pub bus: Arc<EventBus>,
     /// Where a session reports that its browser or page died (for RECOVER_SESSIONS).
-    pub deaths: mpsc::UnboundedSender<String>,
+    pub deaths: mpsc::UnboundedSender<Death>,
+    /// Incoming media downloaded at once, across sessions (MEDIA_DOWNLOAD_CONCURRENCY): each
+    /// download pulls the whole file through CDP into memory.
+    pub media_downloads: Arc<tokio::sync::Semaphore>,
 }
 
 pub struct Session {
     pub id: String,
+    /// Unique per launch.
+    pub generation: u64,
     ctx: SessionContext,
     page: Page,
-    browser: tokio::sync::Mutex<Option<Browser>>,
+    /// The CDP handle and the process; taken (and closed) once by [`Session::close`].
+    browser: tokio::sync::Mutex<Option<(Browser, ChromiumProcess)>>,
+    /// The browser's main process id (its process group), for metrics and tests.
+    pid: u32,
     status: Mutex<Status>,
     /// Becomes true once the bridge told whether WhatsApp Web needs a QR.
     auth_decided: watch::Sender<bool>,
     /// Set when we close the session on purpose, so its end is not reported as a death.
     closing: AtomicBool,
+    /// Set once its death was reported (the crash listener and the watchdog may both see it).
+    dead: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Screenshots run one at a time per session (each is a full-page capture in memory).
+    screenshots: tokio::sync::Mutex<()>,
+    /// When the page last proved alive: a bridge event, or a call it answered. The pushed
+    /// socket state is only trusted while this is fresh (see [`Session::state`]).
+    alive_at: Mutex<std::time::Instant>,
 }
 
 impl Session {
@@ -74,25 +170,33 @@ impl Session {
         let page = match prepare_page(&launched.browser, &ctx.config).await {
             Ok(page) => page,
             Err(err) => {
-                browser::shutdown(launched.browser).await;
+                browser::shutdown(launched.browser, launched.process).await;
                 return Err(err);
             }
         };
+        let pid = launched.process.pid();
         // From here the session owns the browser, so every failure below closes it.
         let session = Arc::new(Session {
             id: id.to_owned(),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
             ctx,
             page,
-            browser: tokio::sync::Mutex::new(Some(launched.browser)),
+            browser: tokio::sync::Mutex::new(Some((launched.browser, launched.process))),
+            pid,
             status: Mutex::new(Status::default()),
             auth_decided: watch::channel(false).0,
             closing: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+            screenshots: tokio::sync::Mutex::new(()),
+            alive_at: Mutex::new(std::time::Instant::now()),
         });
         if let Err(err) = session.boot(launched.connected).await {
             session.close().await;
             return Err(err);
         }
+        let watchdog = tokio::spawn(watchdog(Arc::downgrade(&session)));
+        session.tasks.lock().unwrap().push(watchdog);
         Ok(session)
     }
 
@@ -142,8 +246,9 @@ impl Session {
         let weak = Arc::downgrade(self);
         let watchdog = tokio::spawn(async move {
             let why = tokio::select! {
-                _ = crashes.next() => "page crashed",
-                _ = connected.wait_for(|up| !*up) => "browser exited",
+                // `None` means the connection ended, which the other branch reports.
+                Some(_) = crashes.next() => PAGE_CRASHED,
+                _ = connected.wait_for(|up| !*up) => BROWSER_EXITED,
             };
             if let Some(session) = weak.upgrade() {
                 session.on_death(why);
@@ -190,22 +295,65 @@ impl Session {
         }))
     }
 
-    fn on_death(&self, why: &str) {
-        if self.closing.load(Ordering::SeqCst) {
+    /// The browser or page is gone (or hung past a reload): report it once, for recovery.
+    fn on_death(&self, why: &'static str) {
+        if self.closing.load(Ordering::SeqCst) || self.dead.swap(true, Ordering::SeqCst) {
             return;
         }
         tracing::warn!(session = %self.id, why, "session died");
-        {
-            let mut status = self.status.lock().unwrap();
-            status.ready = false;
-            status.state = None;
+        self.lost(why);
+        self.status.lock().unwrap().state = None;
+        let _ = self.ctx.deaths.send(Death {
+            session_id: self.id.clone(),
+            generation: self.generation,
+            why,
+        });
+    }
+
+    /// A ready session stopped working: clients hear `disconnected` with the reason, as
+    /// whatsapp-web.js reports a socket state it cannot work in; `ready` follows once it is back.
+    fn lost(&self, reason: &str) {
+        let was_ready = std::mem::replace(&mut self.status.lock().unwrap().ready, false);
+        if was_ready {
+            self.ctx.bus.publish(Event::new(
+                &self.id,
+                "disconnected",
+                Some(json!({ "reason": reason })),
+            ));
         }
-        let _ = self.ctx.deaths.send(self.id.clone());
+    }
+
+    /// Asks the page for its socket state within `timeout`: the heartbeat.
+    async fn heartbeat(&self, timeout: Duration) -> Heartbeat {
+        match self
+            .call_with_timeout("session.getState", &Value::Null, timeout)
+            .await
+        {
+            Ok(state) => {
+                let state = state.as_str().map(str::to_owned);
+                // A push lost on the way is mended here.
+                self.status.lock().unwrap().state = state.clone();
+                Heartbeat::Alive(state)
+            }
+            // The bridge is not there (between documents): alive, state unknown.
+            Err(BridgeError::Failed { .. }) => Heartbeat::Alive(None),
+            Err(BridgeError::Timeout) => Heartbeat::Hung,
+            Err(BridgeError::PageGone(_)) => Heartbeat::Gone,
+        }
+    }
+
+    /// Reloads the page (the bridge comes back with the new document); `true` if the page
+    /// answers a heartbeat afterwards.
+    async fn reload(&self, timeout: Duration) -> bool {
+        tracing::warn!(session = %self.id, "watchdog: reloading the page");
+        let _ = tokio::time::timeout(NAVIGATION_TIMEOUT.min(timeout * 3), self.page.reload()).await;
+        matches!(self.heartbeat(timeout).await, Heartbeat::Alive(_))
     }
 
     /// Applies an event from the bridge to the session's status and publishes it.
     fn on_bridge_event(self: &Arc<Self>, event: BridgeEvent) {
         tracing::trace!(session = %self.id, kind = %event.kind, "bridge event");
+        self.mark_alive();
         let data = event.data;
         match event.kind.as_str() {
             "__state" => {
@@ -260,6 +408,9 @@ impl Session {
             let session = self.clone();
             let message = message.clone();
             tokio::spawn(async move {
+                let Ok(_permit) = session.ctx.media_downloads.clone().acquire_owned().await else {
+                    return;
+                };
                 let id = message["id"]["_serialized"].clone();
                 match session
                     .call("message.downloadMediaBySerializedId", &json!({ "id": id }))
@@ -305,7 +456,41 @@ impl Session {
         args: &Value,
         timeout: Duration,
     ) -> Result<Value, BridgeError> {
-        bridge::call(&self.page, name, args, timeout).await
+        let result = bridge::call(&self.page, name, args, timeout).await;
+        if matches!(result, Ok(_) | Err(BridgeError::Failed { .. })) {
+            self.mark_alive();
+        }
+        result
+    }
+
+    fn mark_alive(&self) {
+        *self.alive_at.lock().unwrap() = std::time::Instant::now();
+    }
+
+    /// WhatsApp Web's socket state, as a CDP call to the page would answer it. The bridge pushes
+    /// every change, so this is answered from memory while the page is known to be alive: not
+    /// closing or dead, and heard from within a watchdog interval (plus a second). Otherwise
+    /// (a page that went quiet may be hung; a new document has not pushed yet) the page is
+    /// asked, with its timeout.
+    pub async fn state(&self) -> Result<Option<String>, BridgeError> {
+        let fresh = self.alive_at.lock().unwrap().elapsed()
+            < self.ctx.config.watchdog_interval + Duration::from_secs(1);
+        let usable =
+            fresh && !self.closing.load(Ordering::SeqCst) && !self.dead.load(Ordering::SeqCst);
+        if usable && let Some(state) = self.status.lock().unwrap().state.clone() {
+            return Ok(Some(state));
+        }
+        self.live_state().await
+    }
+
+    /// The browser's main process id (leader of its process group).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Memory of the session's Chromium process tree, in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        super::process::tree_memory(self.pid)
     }
 
     /// A copy of what the bridge last reported.
@@ -323,6 +508,7 @@ impl Session {
 
     /// A PNG of the page.
     pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let _one_at_a_time = self.screenshots.lock().await;
         let params = ScreenshotParams::builder()
             .format(CaptureScreenshotFormat::Png)
             .full_page(true)
@@ -351,8 +537,8 @@ impl Session {
         for task in self.tasks.lock().unwrap().drain(..) {
             task.abort();
         }
-        if let Some(browser) = self.browser.lock().await.take() {
-            browser::shutdown(browser).await;
+        if let Some((browser, process)) = self.browser.lock().await.take() {
+            browser::shutdown(browser, process).await;
         }
         let mut status = self.status.lock().unwrap();
         status.ready = false;

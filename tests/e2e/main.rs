@@ -20,3 +20,5 @@ mod message;
 mod proxy_auth;
 mod scoped_keys;
 mod session_lifecycle;
+mod supervision;
+mod wire_order;

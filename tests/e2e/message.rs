@@ -216,7 +216,9 @@ async fn two_accounts_message_each_other_through_the_gateway() {
     assert_eq!(response.bytes().await.unwrap().to_vec(), png);
 
     // ---- Location, Contact, Poll ----
-    let sent = ok(&daemon, "/client/sendMessage/a", json!({"chatId": to_bob, "contentType": "Location", "content": {"latitude": 52.52, "longitude": 13.405, "description": "Berlin"}})).await;
+    // wwebjs-api builds `new Location(lat, lng, description)`: the library reads description as
+    // {name, address, url} (a plain string is dropped).
+    let sent = ok(&daemon, "/client/sendMessage/a", json!({"chatId": to_bob, "contentType": "Location", "content": {"latitude": 52.52, "longitude": 13.405, "description": {"name": "Berlin", "address": "Pariser Platz"}}})).await;
     let location = &sent["message"];
     assert_eq!(
         (
@@ -224,7 +226,7 @@ async fn two_accounts_message_each_other_through_the_gateway() {
             location["location"]["latitude"].as_f64(),
             location["location"]["description"].as_str()
         ),
-        (Some("location"), Some(52.52), Some("Berlin"))
+        (Some("location"), Some(52.52), Some("Berlin\nPariser Platz"))
     );
     let entry = sent_entry(&sim, ALICE, "the location", |e| e["type"] == "location").await;
     assert_eq!(entry["location"]["longitude"].as_f64(), Some(13.405));
@@ -281,7 +283,8 @@ async fn two_accounts_message_each_other_through_the_gateway() {
     .await;
     assert_eq!(
         (
-            votes[0]["voter"].as_str(),
+            // A Wid object, as whatsapp-web.js's getPollVotes gives it.
+            votes[0]["voter"]["_serialized"].as_str(),
             votes[0]["selectedOptions"][0]["name"].as_str()
         ),
         (Some(to_bob.as_str()), Some("Pizza"))

@@ -93,9 +93,10 @@ async fn qr_scan_ready_sigterm_restore_terminate() {
 
     // Start again: the session comes back by itself, CONNECTED, without a QR.
     let qrs_before = hook.of_type("qr").len();
+    // Counted before the start: the restored session's `ready` may arrive before CONNECTED is seen.
+    let events_before = hook.bodies().len();
     let daemon = Daemon::start(env);
     daemon.wait_connected("alice").await;
-    let events_before = hook.bodies().len();
     hook.wait_for("ready after restore", |_| {
         hook.bodies()[events_before..]
             .iter()

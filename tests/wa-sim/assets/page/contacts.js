@@ -185,6 +185,10 @@
       const contact = arg && arg.contact ? arg.contact : arg;
       await require('WASimServer').request('block', { id: contact.id._serialized, block });
       contact.set('isContactBlocked', block);
+      // The action updates the local blocklist when the server accepts, before its push.
+      const blocklist = require('WAWebCollections').Blocklist;
+      if (block) blocklist.add({ id: contact.id }, { merge: true });
+      else blocklist.remove(contact.id);
     }
     return {
       blockContact: (arg) => setBlocked(arg, true),
@@ -274,7 +278,10 @@
   }
 
   __d('WAWebContactProfilePicThumbBridge', (require) => ({
-    requestProfilePicFromServer: async (wid) => {
+    // Takes a chat or contact (whatsapp-web.js 1.34.7 passes its getChatModel) or a Wid.
+    requestProfilePicFromServer: async (chatOrWid) => {
+      const core = require('WASimCore');
+      const wid = core.toWid(chatOrWid && chatOrWid.id && chatOrWid._serialized === undefined ? chatOrWid.id : chatOrWid);
       const thumbs = require('WAWebCollections').ProfilePicThumb;
       thumbs.remove(wid);
       const thumb = await thumbs.find(wid);
