@@ -24,6 +24,8 @@ done
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-freefont-ttf)
+# The default browser while HEADLESS is TRUE (see README, "Chromium per session").
+command -v chromium-headless-shell >/dev/null 2>&1 || missing+=(chromium-headless-shell)
 if $with_fuzz; then
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)

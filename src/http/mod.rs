@@ -31,6 +31,7 @@ pub mod contact;
 pub mod group_chat;
 pub mod media_fetch;
 pub mod message;
+pub mod webhooks;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -90,6 +91,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(contact::routes())
         .merge(channel::routes())
         .merge(metrics::routes())
+        .merge(webhooks::routes())
         .merge(api_keys::routes())
         .merge(simulator::routes())
 }

@@ -154,6 +154,9 @@ pub struct Session {
     closing: AtomicBool,
     /// Set once its death was reported (the crash listener and the watchdog may both see it).
     dead: AtomicBool,
+    /// This run linked the device with a QR or pairing code: its history is new to us, not
+    /// messages a crash made us miss.
+    linked_now: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Screenshots run one at a time per session (each is a full-page capture in memory).
     screenshots: tokio::sync::Mutex<()>,
@@ -187,6 +190,7 @@ impl Session {
             auth_decided: watch::channel(false).0,
             closing: AtomicBool::new(false),
             dead: AtomicBool::new(false),
+            linked_now: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             screenshots: tokio::sync::Mutex::new(()),
             alive_at: Mutex::new(std::time::Instant::now()),
@@ -372,6 +376,10 @@ impl Session {
                 tracing::debug!(session = %self.id, message = %data.unwrap_or_default(), "bridge");
                 return;
             }
+            "qr" | "code" => self.linked_now.store(true, Ordering::SeqCst),
+            _ => {}
+        }
+        match event.kind.as_str() {
             "qr" => {
                 self.status.lock().unwrap().qr = data
                     .as_ref()
@@ -379,7 +387,10 @@ impl Session {
                     .map(str::to_owned)
             }
             "authenticated" => self.status.lock().unwrap().qr = None,
-            "ready" => self.status.lock().unwrap().ready = true,
+            "ready" => {
+                self.status.lock().unwrap().ready = true;
+                self.raise_missed_messages();
+            }
             "disconnected" => self.status.lock().unwrap().ready = false,
             _ => {}
         }
@@ -395,6 +406,41 @@ impl Session {
         if let Some(message) = message {
             self.after_incoming_message(message);
         }
+    }
+
+    /// The crash window: messages the page received while the last run of the daemon died
+    /// before their `message` event was stored. After `ready`, the chats' incoming messages
+    /// since the newest stored one are raised again; the store keeps each message once (its
+    /// event id derives from the message id), so only the missing ones go out, with the id
+    /// they would have had.
+    fn raise_missed_messages(self: &Arc<Self>) {
+        if self.linked_now.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(since) = self.ctx.bus.missed_messages_since(&self.id) else {
+            return;
+        };
+        let session = self.clone();
+        tokio::spawn(async move {
+            match session
+                .call("events.incomingSince", &json!({ "since": since }))
+                .await
+            {
+                Ok(Value::Array(messages)) => {
+                    for message in messages {
+                        session.ctx.bus.publish(Event::new(
+                            &session.id,
+                            "message",
+                            Some(json!({ "message": message })),
+                        ));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(session = %session.id, error = %err, "cannot look for messages missed by a crash")
+                }
+            }
+        });
     }
 
     /// wwebjs-api's extras on an incoming message: the `media` event, and marking it seen.

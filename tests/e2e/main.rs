@@ -17,6 +17,7 @@ mod group_chat;
 mod http_edge;
 mod list_robustness;
 mod message;
+mod outbox;
 mod proxy_auth;
 mod scoped_keys;
 mod session_lifecycle;

@@ -128,8 +128,7 @@ fn browser_mains(dir: &Path, id: &str) -> usize {
 
 /// Chromium processes on that session's profile (main, zygote, renderers).
 fn on_profile(dir: &Path, id: &str) -> usize {
-    let profile = dir.join(format!("session-{id}")).display().to_string();
-    pids_mentioning(&profile, |cmd| cmd.contains("chrom")).len()
+    chromium_processes(&dir.join(format!("session-{id}"))).len()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -313,9 +312,11 @@ fn signal(pid: u32, sig: &str) {
 
 /// Renderers of the session's pages (not extensions or utility processes).
 fn renderers(dir: &Path, id: &str) -> Vec<u32> {
-    pids_mentioning(&profile_of(dir, id), |cmd| {
-        cmd.contains("--type=renderer") && !cmd.contains("--extension-process")
-    })
+    chromium_processes(Path::new(&profile_of(dir, id)))
+        .into_iter()
+        .filter(|(_, cmd)| cmd.contains("--type=renderer") && !cmd.contains("--extension-process"))
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// Waits for a webhook of `data_type` arriving after the first `after` bodies.
