@@ -8,6 +8,7 @@
 //!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
 //! - [`metrics`]: Prometheus metrics, served at `/metrics`.
+//! - [`private_files`]: what we write under SESSIONS_PATH is the daemon user's only.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod private_files;
 pub mod session;
 
 use std::future::Future;
@@ -41,12 +43,14 @@ impl Gateway {
         let bus = Arc::new(EventBus::new(config.clone()).map_err(std::io::Error::other)?);
         spawn_outbox_pruning(&bus);
         let sessions = SessionManager::new(config.clone(), bus.clone());
+        let keys = Arc::new(http::key_store::KeyStore::open(&config.sessions_path)?);
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
         Ok(Gateway {
             state: AppState(Arc::new(App {
                 config,
                 sessions,
                 bus,
+                keys,
             })),
             listener,
         })
