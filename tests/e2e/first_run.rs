@@ -85,6 +85,9 @@ async fn no_env_file_starts_a_working_gateway() {
     assert_eq!(mode(&log), 0o600, "message_log.txt is private");
     assert_eq!(mode(&sessions), 0o700);
     assert_eq!(mode(&sessions.join("session-first")), 0o700);
+    for outbox in ["wa-gateway-outbox.sqlite3", "wa-gateway-outbox.sqlite3-wal"] {
+        assert_eq!(mode(&sessions.join(outbox)), 0o600, "{outbox} is private");
+    }
 
     let (status, _) = daemon
         .request("GET", "/session/terminate/first", None, None)
