@@ -475,7 +475,7 @@ async fn main() {
         ("RATE_LIMIT_MAX", "100000000".to_owned()),
     ]);
     // The browser under test can be chosen as for the daemon.
-    for name in ["CHROME_BIN", "HEADLESS"] {
+    for name in ["CHROME_BIN", "HEADLESS", "SESSION_START_CONCURRENCY"] {
         if let Ok(value) = std::env::var(name) {
             env.insert(name, value);
         }
