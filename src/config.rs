@@ -617,7 +617,10 @@ mod tests {
         .unwrap()
         .cluster
         .unwrap();
-        assert_eq!(c.node_id, "gw-1", "NODE_ID defaults to HOSTNAME (StatefulSet pods)");
+        assert_eq!(
+            c.node_id, "gw-1",
+            "NODE_ID defaults to HOSTNAME (StatefulSet pods)"
+        );
         assert_eq!(c.node_url, "http://10.0.0.5:3000");
         assert_eq!(c.lease_ttl, Duration::from_secs(15));
         assert!(c.renew_interval() < c.renew_deadline() && c.renew_deadline() < c.lease_ttl);
@@ -631,7 +634,10 @@ mod tests {
         .unwrap()
         .cluster
         .unwrap();
-        assert_eq!((c.node_id.as_str(), c.lease_ttl), ("n2", Duration::from_secs(6)));
+        assert_eq!(
+            (c.node_id.as_str(), c.lease_ttl),
+            ("n2", Duration::from_secs(6))
+        );
     }
 
     #[test]
@@ -639,16 +645,28 @@ mod tests {
         let base = [("NODE_ID", "a"), ("NODE_URL", "http://a:3000")];
         let with = |extra: &[(&'static str, &'static str)]| {
             let mut pairs = vec![("CLUSTER_REDIS_URL", "redis://r")];
-            pairs.extend(base.iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)));
+            pairs.extend(
+                base.iter()
+                    .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)),
+            );
             pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
             config(&pairs).unwrap_err().variable
         };
-        assert_eq!(with(&[("CLUSTER_REDIS_URL", "http://r")]), "CLUSTER_REDIS_URL");
+        assert_eq!(
+            with(&[("CLUSTER_REDIS_URL", "http://r")]),
+            "CLUSTER_REDIS_URL"
+        );
         assert_eq!(with(&[("NODE_ID", "")]), "NODE_ID");
         assert_eq!(with(&[("NODE_ID", "a:b")]), "NODE_ID");
         assert_eq!(with(&[("NODE_URL", "")]), "NODE_URL");
         assert_eq!(with(&[("NODE_URL", "a:3000")]), "NODE_URL");
-        assert_eq!(with(&[("CLUSTER_LEASE_TTL_MS", "500")]), "CLUSTER_LEASE_TTL_MS");
-        assert_eq!(with(&[("CLUSTER_LEASE_TTL_MS", "soon")]), "CLUSTER_LEASE_TTL_MS");
+        assert_eq!(
+            with(&[("CLUSTER_LEASE_TTL_MS", "500")]),
+            "CLUSTER_LEASE_TTL_MS"
+        );
+        assert_eq!(
+            with(&[("CLUSTER_LEASE_TTL_MS", "soon")]),
+            "CLUSTER_LEASE_TTL_MS"
+        );
     }
 }

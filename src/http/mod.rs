@@ -7,6 +7,7 @@
 
 mod auth;
 pub mod bodies;
+mod cluster;
 mod dashboard;
 pub mod error;
 pub mod extract;
@@ -39,6 +40,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::session::SessionManager;
@@ -55,6 +57,9 @@ pub struct App {
     pub sessions: Arc<SessionManager>,
     /// Event fan-out (webhooks, WebSockets).
     pub bus: Arc<EventBus>,
+    /// Cluster mode (CLUSTER_REDIS_URL): leases, node registry, forwarding. `None` on a single
+    /// node.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl Deref for AppState {
@@ -76,6 +81,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(contact::routes())
         .merge(channel::routes())
         .merge(metrics::routes())
+        .merge(cluster::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.
@@ -88,6 +94,12 @@ pub fn router(state: AppState) -> Router {
 
     // The key is checked before the rate limit, so unauthenticated calls use no quota.
     let mut app = api
+        // Innermost: a request is forwarded to its session's node after the key and the rate
+        // limit were checked here.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cluster::route_to_owner,
+        ))
         .route_layer(ratelimit::layer(&config))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

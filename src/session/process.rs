@@ -262,7 +262,21 @@ pub async fn end_orphans(sessions_path: &Path) {
         count = orphans.len(),
         "ending Chromium processes left holding session profiles by an earlier run"
     );
-    for &pid in &orphans {
+    kill_and_wait(&orphans).await;
+}
+
+/// Kills every Chromium on this host holding one profile and waits for them to go. Cluster
+/// mode calls it under the session's lease, which proves no live node runs that browser.
+pub async fn end_holders(profile: &Path) {
+    let holders = holding_profile(profile);
+    if !holders.is_empty() {
+        tracing::warn!(profile = %profile.display(), count = holders.len(), "ending a Chromium left on the profile");
+        kill_and_wait(&holders).await;
+    }
+}
+
+async fn kill_and_wait(orphans: &[i32]) {
+    for &pid in orphans {
         // SAFETY: plain syscall on a pid just verified to be Chromium on one of our profiles.
         unsafe {
             libc::kill(pid, libc::SIGKILL);

@@ -6,6 +6,7 @@ mod support;
 mod channel;
 mod chat;
 mod client;
+mod cluster;
 mod contact;
 mod dashboard;
 mod events;

@@ -409,6 +409,7 @@ impl Network {
             "linkedDevices": account.devices.len(),
             "profilePicture": account.profile_pic.is_some(),
             "conflicts": account.conflicts,
+            "connectedDevices": account.devices.iter().filter(|d| self.devices.get(*d).is_some_and(|d| d.connection.is_some())).count(),
         }))
     }
 
