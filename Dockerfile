@@ -93,14 +93,16 @@ FROM runtime-base AS gateway
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       chromium \
+      chromium-headless-shell \
       fonts-freefont-ttf \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=builder /out/wa-gateway /usr/local/bin/wa-gateway
 COPY LICENSE /usr/share/doc/wa-gateway/LICENSE
 
-ENV CHROME_BIN=/usr/bin/chromium \
-    SESSIONS_PATH=/app/sessions \
+# CHROME_BIN unset: the headless shell while HEADLESS is TRUE (about half the memory per
+# session), the full chromium with HEADLESS=FALSE.
+ENV SESSIONS_PATH=/app/sessions \
     PORT=3000
 
 USER wagw

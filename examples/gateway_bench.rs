@@ -211,7 +211,11 @@ fn chromium_under(dir: &Path) -> (usize, f64) {
     let mut parent_of = HashMap::new();
     let mut roots = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so cut at ')'.
@@ -237,7 +241,11 @@ fn chromium_under(dir: &Path) -> (usize, f64) {
         }
         false
     };
-    let members: Vec<u32> = parent_of.keys().copied().filter(|&pid| in_tree(pid)).collect();
+    let members: Vec<u32> = parent_of
+        .keys()
+        .copied()
+        .filter(|&pid| in_tree(pid))
+        .collect();
     let pss_kib: u64 = members
         .iter()
         .map(|pid| proc_field_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:").unwrap_or(0))

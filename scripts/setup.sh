@@ -13,6 +13,8 @@ apt_install() {
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-freefont-ttf)
+# The default browser while HEADLESS is TRUE (see README, "Chromium per session").
+command -v chromium-headless-shell >/dev/null 2>&1 || missing+=(chromium-headless-shell)
 if [ "${1:-}" = "--with-node" ]; then
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)

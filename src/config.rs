@@ -10,7 +10,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Debian's full Chromium.
+pub const FULL_CHROMIUM: &str = "/usr/bin/chromium";
+/// Debian's `chromium-headless-shell` (the binary: its /usr/bin wrapper forks a shell instead of
+/// exec'ing, which would keep the death signal to itself): the default while HEADLESS is on.
+pub const HEADLESS_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
+const HEADLESS_SHELL_WRAPPER: &str = "/usr/bin/chromium-headless-shell";
 use std::time::Duration;
 
 /// A configuration error that names the offending variable.
@@ -79,7 +86,8 @@ pub struct Config {
     pub rate_limit_window: Duration,
     /// `RECOVER_SESSIONS` (false): restart a session whose browser or page died.
     pub recover_sessions: bool,
-    /// `CHROME_BIN` (/usr/bin/chromium when unset).
+    /// `CHROME_BIN`; unset: Debian's headless shell while HEADLESS is on and it is installed,
+    /// else /usr/bin/chromium (see [`Config::chrome_path`]).
     pub chrome_bin: Option<PathBuf>,
     /// `HEADLESS` (true).
     pub headless: bool,
@@ -107,8 +115,22 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `WEBHOOK_TIMEOUT_MS` (10000), ours: per delivery attempt.
     pub webhook_timeout: Duration,
-    /// `WEBHOOK_MAX_RETRIES` (10), ours: attempts after the first, with backoff.
-    pub webhook_max_retries: u32,
+    /// `WEBHOOK_MAX_RETRIES` (unset: no cap), ours: retries after the first attempt before a
+    /// delivery is dead-lettered; without it only `WEBHOOK_MAX_AGE_S` ends retrying.
+    pub webhook_max_retries: Option<u32>,
+    /// `WEBHOOK_MAX_AGE_S` (86400), ours: retrying stops (dead letter) once an event is this
+    /// old; delivered events stay this long for WebSocket resume.
+    pub webhook_max_age: Duration,
+    /// `WEBHOOK_RETRY_BASE_MS` (1000), ours: the first pause between attempts, doubled each time.
+    pub webhook_retry_base: Duration,
+    /// `WEBHOOK_RETRY_MAX_MS` (300000), ours: the longest pause between attempts.
+    pub webhook_retry_max: Duration,
+    /// `WEBHOOK_MAX_DISK_MB` (1024), ours: payload bytes the outbox may hold.
+    pub webhook_max_disk_bytes: u64,
+    /// `WEBHOOK_SECRET`, ours: the Standard Webhooks HMAC key (`whsec_<base64>` or plain text).
+    pub webhook_secret: Option<Vec<u8>>,
+    /// `WEBHOOK_SEND_API_KEY` (true), ours: send `x-api-key: <API_KEY>` to webhooks.
+    pub webhook_send_api_key: bool,
     /// `SHUTDOWN_TIMEOUT_MS` (10000), ours: deadline to flush webhooks at shutdown.
     pub shutdown_timeout: Duration,
     /// `MEDIA_FETCH_ALLOW_PRIVATE` (false), ours: let MessageMediaFromURL reach private addresses.
@@ -122,8 +144,8 @@ pub struct Config {
     /// `MAX_SESSIONS` (unset: no cap), ours: sessions in memory at once; a start above it is
     /// refused.
     pub max_sessions: Option<usize>,
-    /// `WATCHDOG_INTERVAL_MS` (15000), ours: how often each session's page is asked for a
-    /// heartbeat.
+    /// `WATCHDOG_INTERVAL_MS` (5000), ours: how often each session's page is asked for a
+    /// heartbeat; also how long the pushed socket state is trusted without word from the page.
     pub watchdog_interval: Duration,
     /// `WATCHDOG_TIMEOUT_MS` (10000), ours: a heartbeat slower than this is a hung page.
     pub watchdog_timeout: Duration,
@@ -251,6 +273,10 @@ impl fmt::Debug for Config {
             .field("enable_websocket", &self.enable_websocket)
             .field("base_path", &self.base_path)
             .field("whatsapp_web_url", &self.whatsapp_web_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<set>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -432,12 +458,26 @@ impl Config {
             webhook_timeout: millis("WEBHOOK_TIMEOUT_MS", 10_000),
             // Ours, so 0 means 0 (no retry) rather than wwebjs-api's "0 means default".
             webhook_max_retries: match get("WEBHOOK_MAX_RETRIES").filter(|v| !v.trim().is_empty()) {
-                None => 10,
-                Some(v) => v
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| bad("WEBHOOK_MAX_RETRIES", format!("{v:?} is not a count")))?,
+                None => None,
+                Some(v) => Some(
+                    v.trim()
+                        .parse::<u32>()
+                        .map_err(|_| bad("WEBHOOK_MAX_RETRIES", format!("{v:?} is not a count")))?,
+                ),
             },
+            webhook_max_age: Duration::from_secs(positive("WEBHOOK_MAX_AGE_S", 86_400) as u64),
+            webhook_retry_base: millis("WEBHOOK_RETRY_BASE_MS", 1000),
+            webhook_retry_max: millis("WEBHOOK_RETRY_MAX_MS", 300_000),
+            webhook_max_disk_bytes: (positive("WEBHOOK_MAX_DISK_MB", 1024) as u64)
+                .saturating_mul(1024 * 1024),
+            webhook_secret: match non_empty(get("WEBHOOK_SECRET")) {
+                None => None,
+                Some(raw) => Some(
+                    crate::events::signing::parse_secret(&raw)
+                        .map_err(|e| bad("WEBHOOK_SECRET", e))?,
+                ),
+            },
+            webhook_send_api_key: flag_with_default(get("WEBHOOK_SEND_API_KEY"), true),
             shutdown_timeout: millis("SHUTDOWN_TIMEOUT_MS", 10_000),
             media_fetch_allow_private: flag_default_false(get("MEDIA_FETCH_ALLOW_PRIVATE")),
             media_fetch_timeout: millis("MEDIA_FETCH_TIMEOUT_MS", 15_000),
@@ -449,7 +489,7 @@ impl Config {
                     bad("MAX_SESSIONS", format!("{v:?} is not a positive count"))
                 })?),
             },
-            watchdog_interval: millis("WATCHDOG_INTERVAL_MS", 15_000),
+            watchdog_interval: millis("WATCHDOG_INTERVAL_MS", 5_000),
             watchdog_timeout: millis("WATCHDOG_TIMEOUT_MS", 10_000),
             watchdog_stuck: millis("WATCHDOG_STUCK_MS", 180_000),
             media_download_concurrency: positive("MEDIA_DOWNLOAD_CONCURRENCY", 4) as usize,
@@ -473,11 +513,35 @@ impl Config {
         !self.disabled_callbacks.iter().any(|d| d == event)
     }
 
+    /// Where the webhook outbox lives: SESSIONS_PATH on a single node. In cluster mode the
+    /// nodes share SESSIONS_PATH, and SQLite must never be written by two nodes at once, so each
+    /// node has its own, named by NODE_ID (a node restarted under its name resumes it).
+    pub fn outbox_dir(&self) -> PathBuf {
+        match &self.cluster {
+            None => self.sessions_path.clone(),
+            Some(cluster) => self
+                .sessions_path
+                .join(format!("outbox-{}", cluster.node_id)),
+        }
+    }
+
     /// Chromium executable.
+    /// The browser to launch: CHROME_BIN, else, headless, the "headless shell" (Chromium's old
+    /// headless mode as its own binary: measured at about half the memory and fewer processes
+    /// per session than the full browser's new headless mode), else the full browser.
     pub fn chrome_path(&self) -> PathBuf {
-        self.chrome_bin
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+        if let Some(bin) = &self.chrome_bin {
+            if bin == Path::new(HEADLESS_SHELL_WRAPPER) && Path::new(HEADLESS_SHELL).exists() {
+                return PathBuf::from(HEADLESS_SHELL);
+            }
+            return bin.clone();
+        }
+        let shell = Path::new(HEADLESS_SHELL);
+        if self.headless && shell.exists() {
+            shell.to_path_buf()
+        } else {
+            PathBuf::from(FULL_CHROMIUM)
+        }
     }
 
     /// Request body limit: `MAX_ATTACHMENT_SIZE` + 1 MB, as wwebjs-api.
@@ -560,7 +624,7 @@ mod tests {
     fn supervision_settings() {
         let c = config(&[]).unwrap();
         assert_eq!(c.max_sessions, None, "no cap by default, as wwebjs-api");
-        assert_eq!(c.watchdog_interval, Duration::from_secs(15));
+        assert_eq!(c.watchdog_interval, Duration::from_secs(5));
         assert_eq!(c.watchdog_timeout, Duration::from_secs(10));
         assert_eq!(c.watchdog_stuck, Duration::from_secs(180));
         assert_eq!(c.media_download_concurrency, 4);
@@ -589,8 +653,53 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let c = config(&[("API_KEY", "super-secret")]).unwrap();
+        let c = config(&[("API_KEY", "super-secret"), ("WEBHOOK_SECRET", "hush-hush")]).unwrap();
         assert!(!format!("{c:?}").contains("super-secret"));
+        assert!(!format!("{c:?}").contains("hush"));
+    }
+
+    #[test]
+    fn outbox_settings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.webhook_max_retries, None, "no cap unless set");
+        assert_eq!(c.webhook_max_age, Duration::from_secs(86_400));
+        assert_eq!(c.webhook_retry_base, Duration::from_millis(1000));
+        assert_eq!(c.webhook_retry_max, Duration::from_millis(300_000));
+        assert_eq!(c.webhook_max_disk_bytes, 1024 * 1024 * 1024);
+        assert!(c.webhook_secret.is_none() && c.webhook_send_api_key);
+        let c = config(&[
+            ("WEBHOOK_MAX_RETRIES", "0"),
+            ("WEBHOOK_MAX_AGE_S", "60"),
+            ("WEBHOOK_RETRY_BASE_MS", "50"),
+            ("WEBHOOK_RETRY_MAX_MS", "400"),
+            ("WEBHOOK_MAX_DISK_MB", "2"),
+            ("WEBHOOK_SECRET", "whsec_c2VjcmV0"),
+            ("WEBHOOK_SEND_API_KEY", "FALSE"),
+        ])
+        .unwrap();
+        assert_eq!(c.webhook_max_retries, Some(0), "0 means no retry");
+        assert_eq!(c.webhook_max_age, Duration::from_secs(60));
+        assert_eq!(c.webhook_retry_base, Duration::from_millis(50));
+        assert_eq!(c.webhook_retry_max, Duration::from_millis(400));
+        assert_eq!(c.webhook_max_disk_bytes, 2 * 1024 * 1024);
+        assert_eq!(c.webhook_secret.as_deref(), Some(&b"secret"[..]));
+        assert!(!c.webhook_send_api_key);
+        assert_eq!(
+            config(&[("WEBHOOK_SECRET", "whsec_!!")])
+                .unwrap_err()
+                .variable,
+            "WEBHOOK_SECRET"
+        );
+        assert_eq!(
+            config(&[("WEBHOOK_MAX_RETRIES", "many")])
+                .unwrap_err()
+                .variable,
+            "WEBHOOK_MAX_RETRIES"
+        );
+    }
+
+    #[test]
+    fn cluster_debug_output_hides_the_redis_password() {
         let c = config(&[
             ("CLUSTER_REDIS_URL", "redis://:hunter2@redis:6379"),
             ("NODE_ID", "a"),
@@ -638,6 +747,20 @@ mod tests {
             (c.node_id.as_str(), c.lease_ttl),
             ("n2", Duration::from_secs(6))
         );
+    }
+
+    #[test]
+    fn each_node_has_an_outbox_of_its_own() {
+        let single = config(&[("SESSIONS_PATH", "/data")]).unwrap();
+        assert_eq!(single.outbox_dir(), PathBuf::from("/data"));
+        let node = config(&[
+            ("SESSIONS_PATH", "/data"),
+            ("CLUSTER_REDIS_URL", "redis://r"),
+            ("NODE_ID", "gw-2"),
+            ("NODE_URL", "http://gw-2:3000"),
+        ])
+        .unwrap();
+        assert_eq!(node.outbox_dir(), PathBuf::from("/data/outbox-gw-2"));
     }
 
     #[test]

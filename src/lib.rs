@@ -40,7 +40,8 @@ impl Gateway {
     /// Builds the app and binds its port (0 picks a free one).
     pub async fn bind(config: Config) -> std::io::Result<Self> {
         let config = Arc::new(config);
-        let bus = Arc::new(EventBus::new(config.clone()));
+        let bus = Arc::new(EventBus::new(config.clone()).map_err(std::io::Error::other)?);
+        spawn_outbox_pruning(&bus);
         let sessions = SessionManager::new(config.clone(), bus.clone());
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
         let cluster = match &config.cluster {
@@ -120,4 +121,18 @@ impl Gateway {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Drops delivered events past WEBHOOK_MAX_AGE_S once a minute (they only serve resume).
+fn spawn_outbox_pruning(bus: &Arc<EventBus>) {
+    let bus = Arc::downgrade(bus);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(bus) = bus.upgrade() else { break };
+            tokio::task::spawn_blocking(move || bus.prune());
+        }
+    });
 }

@@ -5,12 +5,11 @@
 //! WebSocket subscribers) are read from the live sessions at scrape time, so a session that is
 //! gone is gone from the output too.
 //!
-//! Webhook metrics are fed by the four `webhook_*` functions below and nothing else, so the
-//! delivery code can be rewired (e.g. to a durable outbox) by calling them from its new home.
+//! Webhook metrics are read at scrape time too, from the outbox's figures (queue depth, oldest
+//! pending event, deliveries and failures since start): the store is the one source of truth.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
@@ -32,11 +31,9 @@ struct Metrics {
     webhook_oldest: GaugeVec,
     webhook_deliveries: IntCounterVec,
     webhook_failures: IntCounterVec,
+    webhook_dead_letters: IntGaugeVec,
     /// One scrape at a time: the per-session gauges are reset and refilled for each.
     render_lock: Mutex<()>,
-    /// Enqueue times of the undelivered webhooks per session, oldest first (one URL per
-    /// session, delivered in order, so the front is the oldest).
-    webhook_pending: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 /// Latency buckets from 5 ms to 60 s: bridge calls and HTTP requests span that whole range.
@@ -119,7 +116,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         ),
         webhook_queue: gauge(
             "wagw_webhook_queue_depth",
-            "Webhook events accepted and not yet delivered or given up",
+            "Webhook deliveries waiting in the outbox",
+            &["session"],
+        ),
+        webhook_dead_letters: gauge(
+            "wagw_webhook_dead_letters",
+            "Webhook deliveries dead-lettered and not replayed",
             &["session"],
         ),
         webhook_oldest: reg(
@@ -135,15 +137,14 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         ),
         webhook_deliveries: counter(
             "wagw_webhook_deliveries_total",
-            "Webhook events delivered",
+            "Webhook events delivered since start",
             &["session"],
         ),
         webhook_failures: counter(
             "wagw_webhook_failures_total",
-            "Webhook events given up after every retry (or dropped on a full queue)",
+            "Failed webhook delivery attempts since start (each retry counts)",
             &["session"],
         ),
-        webhook_pending: Mutex::new(HashMap::new()),
         render_lock: Mutex::new(()),
         registry,
     }
@@ -158,14 +159,52 @@ pub struct SessionSample {
     pub ws_subscribers: usize,
 }
 
-/// The text exposition of every metric, with the per-session gauges set from `sessions`.
-pub fn render(sessions: &[SessionSample]) -> String {
+/// One session's webhook figures, from the outbox.
+#[derive(Default)]
+pub struct WebhookSample {
+    pub session: String,
+    pub queue_depth: u64,
+    pub oldest_pending: Option<Duration>,
+    pub dead_letters: u64,
+    pub delivered: u64,
+    pub failed_attempts: u64,
+}
+
+/// The text exposition of every metric, with the per-session gauges set from `sessions` and
+/// the webhook figures from `webhooks`.
+pub fn render(sessions: &[SessionSample], webhooks: &[WebhookSample]) -> String {
     let m = &*METRICS;
     let _one_at_a_time = m.render_lock.lock().unwrap();
     m.sessions.reset();
     m.session_info.reset();
     m.chromium_memory.reset();
     m.ws_subscribers.reset();
+    m.webhook_queue.reset();
+    m.webhook_oldest.reset();
+    m.webhook_dead_letters.reset();
+    // Totals kept by the delivery workers since start: set, not counted here.
+    m.webhook_deliveries.reset();
+    m.webhook_failures.reset();
+    for w in webhooks {
+        let session = w.session.as_str();
+        m.webhook_queue
+            .with_label_values(&[session])
+            .set(w.queue_depth as i64);
+        m.webhook_dead_letters
+            .with_label_values(&[session])
+            .set(w.dead_letters as i64);
+        if let Some(age) = w.oldest_pending {
+            m.webhook_oldest
+                .with_label_values(&[session])
+                .set(age.as_secs_f64());
+        }
+        m.webhook_deliveries
+            .with_label_values(&[session])
+            .inc_by(w.delivered);
+        m.webhook_failures
+            .with_label_values(&[session])
+            .inc_by(w.failed_attempts);
+    }
     for s in sessions {
         m.sessions.with_label_values(&[s.state.as_str()]).inc();
         m.session_info
@@ -179,16 +218,6 @@ pub fn render(sessions: &[SessionSample]) -> String {
         m.ws_subscribers
             .with_label_values(&[s.id.as_str()])
             .set(s.ws_subscribers as i64);
-    }
-    {
-        let pending = m.webhook_pending.lock().unwrap();
-        m.webhook_oldest.reset();
-        for (session, queue) in pending.iter() {
-            let age = queue.front().map_or(0.0, |t| t.elapsed().as_secs_f64());
-            m.webhook_oldest
-                .with_label_values(&[session.as_str()])
-                .set(age);
-        }
     }
     let mut out = Vec::new();
     TextEncoder::new()
@@ -226,70 +255,36 @@ pub fn http_request(route: &str, method: &str, status: u16, took: Duration) {
         .observe(took.as_secs_f64());
 }
 
-/// A webhook event was accepted for delivery.
-pub fn webhook_queued(session: &str) {
-    METRICS.webhook_queue.with_label_values(&[session]).inc();
-    METRICS
-        .webhook_pending
-        .lock()
-        .unwrap()
-        .entry(session.to_owned())
-        .or_default()
-        .push_back(Instant::now());
-}
-
-/// A queued webhook event was delivered (`true`) or given up (`false`).
-pub fn webhook_finished(session: &str, delivered: bool) {
-    METRICS.webhook_queue.with_label_values(&[session]).dec();
-    {
-        let mut pending = METRICS.webhook_pending.lock().unwrap();
-        if let Some(queue) = pending.get_mut(session) {
-            queue.pop_front();
-            if queue.is_empty() {
-                pending.remove(session);
-            }
-        }
-    }
-    webhook_outcome(session, delivered);
-}
-
-/// A webhook event's final outcome when it never entered a queue (e.g. the queue was full).
-pub fn webhook_outcome(session: &str, delivered: bool) {
-    let counter = if delivered {
-        &METRICS.webhook_deliveries
-    } else {
-        &METRICS.webhook_failures
-    };
-    counter.with_label_values(&[session]).inc();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn renders_session_gauges_from_the_sample_only() {
-        let text = render(&[
-            SessionSample {
-                id: "a".into(),
-                state: "CONNECTED".into(),
-                memory_bytes: Some(1024),
-                ws_subscribers: 2,
-            },
-            SessionSample {
-                id: "b".into(),
-                state: "STARTING".into(),
-                memory_bytes: None,
-                ws_subscribers: 0,
-            },
-        ]);
+        let text = render(
+            &[
+                SessionSample {
+                    id: "a".into(),
+                    state: "CONNECTED".into(),
+                    memory_bytes: Some(1024),
+                    ws_subscribers: 2,
+                },
+                SessionSample {
+                    id: "b".into(),
+                    state: "STARTING".into(),
+                    memory_bytes: None,
+                    ws_subscribers: 0,
+                },
+            ],
+            &[],
+        );
         assert!(
             text.contains("wagw_sessions{state=\"CONNECTED\"} 1"),
             "{text}"
         );
         assert!(text.contains("wagw_session_info{session=\"b\",state=\"STARTING\"} 1"));
         assert!(text.contains("wagw_chromium_memory_bytes{session=\"a\"} 1024"));
-        let text = render(&[]);
+        let text = render(&[], &[]);
         assert!(
             !text.contains("session=\"a\""),
             "gone sessions leave: {text}"
@@ -297,20 +292,27 @@ mod tests {
     }
 
     #[test]
-    fn webhook_queue_depth_and_oldest_age() {
-        webhook_queued("w");
-        webhook_queued("w");
-        webhook_finished("w", true);
-        let text = render(&[]);
+    fn webhook_figures_come_from_the_sample() {
+        let text = render(
+            &[],
+            &[WebhookSample {
+                session: "w".into(),
+                queue_depth: 1,
+                oldest_pending: Some(Duration::from_secs(3)),
+                dead_letters: 2,
+                delivered: 5,
+                failed_attempts: 4,
+            }],
+        );
         assert!(
             text.contains("wagw_webhook_queue_depth{session=\"w\"} 1"),
             "{text}"
         );
-        assert!(text.contains("wagw_webhook_oldest_pending_seconds{session=\"w\"}"));
-        assert!(text.contains("wagw_webhook_deliveries_total{session=\"w\"} 1"));
-        webhook_finished("w", false);
-        let text = render(&[]);
-        assert!(!text.contains("wagw_webhook_oldest_pending_seconds{session=\"w\"}"));
-        assert!(text.contains("wagw_webhook_failures_total{session=\"w\"} 1"));
+        assert!(text.contains("wagw_webhook_oldest_pending_seconds{session=\"w\"} 3"));
+        assert!(text.contains("wagw_webhook_dead_letters{session=\"w\"} 2"));
+        assert!(text.contains("wagw_webhook_deliveries_total{session=\"w\"} 5"));
+        assert!(text.contains("wagw_webhook_failures_total{session=\"w\"} 4"));
+        let text = render(&[], &[]);
+        assert!(!text.contains("session=\"w\""), "{text}");
     }
 }

@@ -155,6 +155,9 @@
     attachEventListeners();
     Socket.on('change:state', (_socket, state) => onStateChange(state));
     wagw.emit('__state', { state: Socket.state });
+    // The daemon answers the state from these pushes: say when this document goes away, so the
+    // next one is asked until its bridge pushes again.
+    window.addEventListener('pagehide', () => wagw.emit('__state', { state: null }));
 
     if (WAITING_STATES.includes(Socket.state)) {
       await new Promise((resolve) => {

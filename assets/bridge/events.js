@@ -199,6 +199,24 @@
     });
   }
 
+  // The crash window (wa-gateway's outbox): incoming messages of the loaded chats from `since`
+  // (unix seconds) on, oldest first, as the `message` event would have carried them. The
+  // gateway raises those its store does not hold: received by the page while the daemon died.
+  wagw.register('events.incomingSince', ({ since }) => {
+    const from = Number(since);
+    if (!Number.isFinite(from)) throw wagw.fail(400, 'since: unix seconds');
+    const found = [];
+    for (const chat of mod('WAWebCollections').Chat.getModelsArray()) {
+      for (const msg of chat.msgs.getModelsArray()) {
+        if (msg.id.fromMe || msg.isNotification || msg.t < from) continue;
+        if (msg.type === 'gp2' || msg.type === 'ciphertext' || msg.type === 'revoked') continue;
+        found.push(msg);
+      }
+    }
+    found.sort((a, b) => a.t - b.t);
+    return found.map((msg) => M().message(msg));
+  });
+
   wagw.attachEventListeners = () => {
     const Collections = mod('WAWebCollections');
     attachMessageListeners(Collections.Msg);

@@ -15,7 +15,10 @@
  *   #qr-image (a blob: URL of the PNG), #qr-status[data-status],
  *   #pairing-phone + #request-pairing -> #pairing-code, #info-pushname,
  *   #info-wid, #ws-status[data-status], #events li[data-type] (newest first).
- * - window.waGatewayDashboard: refresh(), select(id), pollQr(), basePath.
+ * - Webhook delivery: #webhook-card[data-loaded=true|false|error], #wh-url, #wh-source
+ *   (api|env|none), #wh-depth, #wh-oldest, #wh-delivered, #wh-failed, #wh-dead,
+ *   #wh-last-error, #dead-letters li[data-event-id], #replay-dead.
+ * - window.waGatewayDashboard: refresh(), select(id), pollQr(), loadWebhook(), basePath.
  */
 (function () {
   'use strict';
@@ -463,11 +466,13 @@
     $('pairing-code').dataset.code = '';
     setPairingMessage('', '');
     resetClientInfo('Available once the session is CONNECTED.');
+    resetWebhook();
     clearEvents();
     updateSelectedState();
     if (id) {
       connectWs(id);
       pollQr();
+      loadWebhook();
     } else {
       disconnectWs();
     }
@@ -653,6 +658,83 @@
       } else {
         setText($('client-info-message'), 'Could not load account info: ' + failureText(r));
       }
+    });
+  }
+
+  // ---------------------------------------------------------------- webhook delivery
+
+  var webhookSeq = 0;
+
+  function ageText(ms) {
+    if (typeof ms !== 'number') return '\u2013';
+    var s = Math.round(ms / 1000);
+    if (s < 120) return s + ' s';
+    if (s < 7200) return Math.round(s / 60) + ' min';
+    return Math.round(s / 3600) + ' h';
+  }
+
+  function resetWebhook() {
+    webhookSeq++;
+    $('webhook-card').dataset.loaded = 'false';
+    $('webhook-fields').hidden = true;
+    $('webhook-message').hidden = false;
+    setText($('webhook-message'), 'Loading\u2026');
+    $('dead-letters').textContent = '';
+    $('replay-dead').disabled = true;
+  }
+
+  /** Status, settings and dead letters of the selected session's webhook. */
+  function loadWebhook() {
+    var id = selectedId;
+    if (!id) return Promise.resolve();
+    var seq = ++webhookSeq;
+    return Promise.all([
+      api('session/webhook/' + enc(id)),
+      api('session/webhookStatus/' + enc(id)),
+      api('session/deadLetters/' + enc(id) + '?limit=20')
+    ]).then(function (rs) {
+      if (seq !== webhookSeq || id !== selectedId) return;
+      var failed = rs.filter(function (r) { return !(r.ok && r.data && r.data.success); })[0];
+      if (failed) {
+        $('webhook-card').dataset.loaded = 'error';
+        $('webhook-message').hidden = false;
+        setText($('webhook-message'), 'Could not load the webhook status: ' + failureText(failed));
+        return;
+      }
+      var hook = rs[0].data, st = rs[1].data.status || {}, letters = rs[2].data.deadLetters || [];
+      setText($('wh-url'), hook.webhook ? hook.webhook.url : 'no webhook');
+      setText($('wh-source'), hook.source);
+      $('wh-source').dataset.status = hook.source;
+      setText($('wh-depth'), st.queueDepth || 0);
+      setText($('wh-oldest'), ageText(st.oldestPendingAgeMs));
+      setText($('wh-delivered'), st.delivered || 0);
+      setText($('wh-failed'), st.failedAttempts || 0);
+      setText($('wh-dead'), st.deadLetters || 0);
+      var last = st.lastError;
+      setText($('wh-last-error'), last ? clock(new Date(last.at)) + ' ' + last.eventId + ': ' + truncate(last.error, 160) : '\u2013');
+      var list = $('dead-letters');
+      list.textContent = '';
+      letters.forEach(function (l) {
+        var li = el('li', { 'data-event-id': l.eventId });
+        li.appendChild(el('span', { className: 'event-type' }, l.dataType));
+        li.appendChild(el('span', { className: 'muted small' }, ' ' + l.eventId + ' \u2013 ' + truncate(l.lastError || '', 120)));
+        list.appendChild(li);
+      });
+      $('replay-dead').disabled = !st.deadLetters;
+      $('webhook-fields').hidden = false;
+      $('webhook-message').hidden = true;
+      $('webhook-card').dataset.loaded = 'true';
+    });
+  }
+
+  function replayDeadLetters() {
+    var id = selectedId;
+    if (!id) return Promise.resolve();
+    $('replay-dead').disabled = true;
+    return api('session/replayDeadLetters/' + enc(id), { method: 'POST', body: {} }).then(function (r) {
+      if (r.ok && r.data && r.data.success) toast('Replaying ' + r.data.replayed + ' dead letter(s)', 'ok');
+      else toast('Replay failed: ' + failureText(r), 'error');
+      return loadWebhook();
     });
   }
 
@@ -896,6 +978,7 @@
     }));
 
     $('clear-events').addEventListener('click', guard(clearEvents));
+    $('replay-dead').addEventListener('click', guard(replayDeadLetters));
 
     $('confirm-ok').addEventListener('click', function () { closeConfirm(true); });
     $('confirm-cancel').addEventListener('click', function () { closeConfirm(false); });
@@ -923,7 +1006,11 @@
       if (ws) { try { ws.close(1000, 'bye'); } catch (e) { /* ignore */ } }
     });
 
-    setInterval(guard(function () { if (!document.hidden) refreshSessions(); }), SESSIONS_INTERVAL_MS);
+    setInterval(guard(function () {
+      if (document.hidden) return;
+      refreshSessions();
+      loadWebhook();
+    }), SESSIONS_INTERVAL_MS);
     setInterval(guard(function () { pollQr(); }), QR_INTERVAL_MS);
 
     var initial = selectionFromHash();
@@ -938,6 +1025,7 @@
       refresh: function () { return refreshSessions(); },
       select: function (id) { selectSession(id); },
       pollQr: function () { return pollQr(); },
+      loadWebhook: function () { return loadWebhook(); },
       deriveBasePath: deriveBasePath
     };
   }

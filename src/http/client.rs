@@ -259,7 +259,7 @@ pub async fn get_state(
         .get(id.as_str())
         .ok_or_else(|| ApiError::not_found("session_not_found"))?;
     // A page that cannot answer has no state, like the library's getState without a page.
-    let live = session.live_state().await.ok().flatten();
+    let live = session.state().await.ok().flatten();
     Ok(success_nullable("state", json!(live)))
 }
 

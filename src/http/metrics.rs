@@ -1,7 +1,7 @@
 //! `GET /metrics` (Prometheus text format, under the API key like the API) and the layer that
 //! counts HTTP requests by matched route template (never the raw path: ids stay out of labels).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::metrics::{self, SessionSample};
+use crate::metrics::{self, SessionSample, WebhookSample};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_metrics))
@@ -47,10 +47,25 @@ pub async fn get_metrics(State(state): State<AppState>) -> Response {
                 memory_bytes: None,
             }),
     );
-    // Reading /proc for every session is blocking work.
-    let body = tokio::task::spawn_blocking(move || metrics::render(&samples))
-        .await
-        .unwrap_or_default();
+    let bus = state.bus.clone();
+    // Reading /proc for every session and the outbox's figures is blocking work.
+    let body = tokio::task::spawn_blocking(move || {
+        let webhooks: Vec<WebhookSample> = bus
+            .webhook_stats()
+            .into_iter()
+            .map(|s| WebhookSample {
+                queue_depth: s.queue_depth,
+                oldest_pending: s.oldest_pending_age_ms.map(Duration::from_millis),
+                dead_letters: s.dead_letters,
+                delivered: s.counters.delivered,
+                failed_attempts: s.counters.failed_attempts,
+                session: s.session_id,
+            })
+            .collect();
+        metrics::render(&samples, &webhooks)
+    })
+    .await
+    .unwrap_or_default();
     (
         [(
             header::CONTENT_TYPE,

@@ -26,6 +26,7 @@ pub mod contact;
 pub mod group_chat;
 pub mod media_fetch;
 pub mod message;
+pub mod webhooks;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(channel::routes())
         .merge(metrics::routes())
         .merge(cluster::routes())
+        .merge(webhooks::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.

@@ -1,6 +1,11 @@
 //! `GET {BASE_PATH}/ws/{sessionId}`: a WebSocket that receives every event of the session as the
 //! JSON text frame a webhook would get. The API key, when set, comes as an `x-api-key` header or
 //! an `apiKey` query parameter (browsers cannot set headers on a WebSocket).
+//!
+//! Resume: a client that connects with `?lastEventId=evt_N` (or a `Last-Event-ID` header) first
+//! gets the session's events after N from the outbox, then live ones, with no gap or repeat.
+//! Such a client, or one that passes `?eventIds=true`, gets each frame with a last key
+//! `"eventId":"evt_N"` to resume from next time; other clients get wwebjs-api's frames unchanged.
 
 use std::collections::HashMap;
 
@@ -16,6 +21,10 @@ use super::AppState;
 use super::auth::key_accepted;
 use super::error::ApiError;
 use super::extract::SessionPath;
+use crate::events::websocket::{Frame, with_event_id};
+
+/// Stored events sent per page while catching up.
+const RESUME_PAGE: usize = 256;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/ws/{sessionId}", get(subscribe))
@@ -40,36 +49,104 @@ async fn subscribe(
     if !key_accepted(state.config.api_key.as_deref(), given) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "Invalid API key"));
     }
+    let last_event_id = query.get("lastEventId").cloned().or_else(|| {
+        headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let resume_after = match last_event_id.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(0),
+        Some(raw) => Some(
+            state
+                .bus
+                .seq_of_event(raw)
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("lastEventId: {raw:?} is not a known event id"))
+                })?,
+        ),
+    };
+    let with_ids = resume_after.is_some()
+        || query
+            .get("eventIds")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    // Subscribe before reading the store, so nothing raised meanwhile falls between the two.
     let events = state.bus.sockets().subscribe(id.as_str());
+    let session = id.as_str().to_owned();
     Ok(upgrade.on_upgrade(move |socket| async move {
-        forward(socket, events, id.as_str()).await;
+        forward(
+            socket,
+            events,
+            state.clone(),
+            session.clone(),
+            resume_after,
+            with_ids,
+        )
+        .await;
         // The receiver is dropped by now: free the channel if nobody else needs it.
-        let in_memory = state.sessions.contains(id.as_str());
-        state
-            .bus
-            .sockets()
-            .release_if_unused(id.as_str(), in_memory);
+        let in_memory = state.sessions.contains(&session);
+        state.bus.sockets().release_if_unused(&session, in_memory);
     }))
 }
 
-/// Forwards events until the client leaves or the session's channel closes. Client frames are
-/// ignored (pings are answered by the protocol layer).
+/// Sends what the client missed (when resuming), then forwards events until the client leaves
+/// or the session's channel closes. Client frames are ignored (pings are answered by the
+/// protocol layer).
 async fn forward(
     mut socket: WebSocket,
-    mut events: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
-    session_id: &str,
+    mut events: tokio::sync::broadcast::Receiver<Frame>,
+    state: AppState,
+    session: String,
+    resume_after: Option<i64>,
+    with_ids: bool,
 ) {
+    let mut last_sent = 0;
+    if let Some(mut after) = resume_after {
+        loop {
+            let bus = state.bus.clone();
+            let session = session.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                bus.outbox().events_after(&session, after, RESUME_PAGE)
+            })
+            .await;
+            let page = match page {
+                Ok(Ok(page)) => page,
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "WebSocket resume could not read the outbox");
+                    break;
+                }
+                Err(_) => break,
+            };
+            for stored in &page {
+                let text = with_event_id(&String::from_utf8_lossy(&stored.body), &stored.id);
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+                after = stored.seq;
+            }
+            last_sent = after;
+            if page.len() < RESUME_PAGE {
+                break;
+            }
+        }
+    }
     loop {
         tokio::select! {
             event = events.recv() => match event {
                 Ok(frame) => {
-                    if socket.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                    if frame.seq != 0 && frame.seq <= last_sent {
+                        continue; // already sent from the store
+                    }
+                    let text = if with_ids { frame.with_event_id() } else { frame.body.to_string() };
+                    if socket.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "WebSocket subscriber lagged behind");
-                    if socket.send(Message::Text(lagged_frame(session_id, missed).into())).await.is_err() {
+                    if socket.send(Message::Text(lagged_frame(&session, missed).into())).await.is_err() {
                         break;
                     }
                 }

@@ -272,7 +272,7 @@ impl SessionManager {
             Some(None) => return Validation::failed(None, "session_not_connected"),
             Some(Some(session)) => session,
         };
-        match session.live_state().await {
+        match session.state().await {
             Ok(Some(state)) if state == "CONNECTED" => Validation {
                 success: true,
                 state: Some(state),

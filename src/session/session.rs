@@ -154,9 +154,15 @@ pub struct Session {
     closing: AtomicBool,
     /// Set once its death was reported (the crash listener and the watchdog may both see it).
     dead: AtomicBool,
+    /// This run linked the device with a QR or pairing code: its history is new to us, not
+    /// messages a crash made us miss.
+    linked_now: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Screenshots run one at a time per session (each is a full-page capture in memory).
     screenshots: tokio::sync::Mutex<()>,
+    /// When the page last proved alive: a bridge event, or a call it answered. The pushed
+    /// socket state is only trusted while this is fresh (see [`Session::state`]).
+    alive_at: Mutex<std::time::Instant>,
 }
 
 impl Session {
@@ -184,8 +190,10 @@ impl Session {
             auth_decided: watch::channel(false).0,
             closing: AtomicBool::new(false),
             dead: AtomicBool::new(false),
+            linked_now: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             screenshots: tokio::sync::Mutex::new(()),
+            alive_at: Mutex::new(std::time::Instant::now()),
         });
         if let Err(err) = session.boot(launched.connected).await {
             session.close().await;
@@ -325,7 +333,12 @@ impl Session {
             .call_with_timeout("session.getState", &Value::Null, timeout)
             .await
         {
-            Ok(state) => Heartbeat::Alive(state.as_str().map(str::to_owned)),
+            Ok(state) => {
+                let state = state.as_str().map(str::to_owned);
+                // A push lost on the way is mended here.
+                self.status.lock().unwrap().state = state.clone();
+                Heartbeat::Alive(state)
+            }
             // The bridge is not there (between documents): alive, state unknown.
             Err(BridgeError::Failed { .. }) => Heartbeat::Alive(None),
             Err(BridgeError::Timeout) => Heartbeat::Hung,
@@ -344,6 +357,7 @@ impl Session {
     /// Applies an event from the bridge to the session's status and publishes it.
     fn on_bridge_event(self: &Arc<Self>, event: BridgeEvent) {
         tracing::trace!(session = %self.id, kind = %event.kind, "bridge event");
+        self.mark_alive();
         let data = event.data;
         match event.kind.as_str() {
             "__state" => {
@@ -362,6 +376,10 @@ impl Session {
                 tracing::debug!(session = %self.id, message = %data.unwrap_or_default(), "bridge");
                 return;
             }
+            "qr" | "code" => self.linked_now.store(true, Ordering::SeqCst),
+            _ => {}
+        }
+        match event.kind.as_str() {
             "qr" => {
                 self.status.lock().unwrap().qr = data
                     .as_ref()
@@ -369,7 +387,10 @@ impl Session {
                     .map(str::to_owned)
             }
             "authenticated" => self.status.lock().unwrap().qr = None,
-            "ready" => self.status.lock().unwrap().ready = true,
+            "ready" => {
+                self.status.lock().unwrap().ready = true;
+                self.raise_missed_messages();
+            }
             "disconnected" => self.status.lock().unwrap().ready = false,
             _ => {}
         }
@@ -385,6 +406,41 @@ impl Session {
         if let Some(message) = message {
             self.after_incoming_message(message);
         }
+    }
+
+    /// The crash window: messages the page received while the last run of the daemon died
+    /// before their `message` event was stored. After `ready`, the chats' incoming messages
+    /// since the newest stored one are raised again; the store keeps each message once (its
+    /// event id derives from the message id), so only the missing ones go out, with the id
+    /// they would have had.
+    fn raise_missed_messages(self: &Arc<Self>) {
+        if self.linked_now.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(since) = self.ctx.bus.missed_messages_since(&self.id) else {
+            return;
+        };
+        let session = self.clone();
+        tokio::spawn(async move {
+            match session
+                .call("events.incomingSince", &json!({ "since": since }))
+                .await
+            {
+                Ok(Value::Array(messages)) => {
+                    for message in messages {
+                        session.ctx.bus.publish(Event::new(
+                            &session.id,
+                            "message",
+                            Some(json!({ "message": message })),
+                        ));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(session = %session.id, error = %err, "cannot look for messages missed by a crash")
+                }
+            }
+        });
     }
 
     /// wwebjs-api's extras on an incoming message: the `media` event, and marking it seen.
@@ -446,7 +502,31 @@ impl Session {
         args: &Value,
         timeout: Duration,
     ) -> Result<Value, BridgeError> {
-        bridge::call(&self.page, name, args, timeout).await
+        let result = bridge::call(&self.page, name, args, timeout).await;
+        if matches!(result, Ok(_) | Err(BridgeError::Failed { .. })) {
+            self.mark_alive();
+        }
+        result
+    }
+
+    fn mark_alive(&self) {
+        *self.alive_at.lock().unwrap() = std::time::Instant::now();
+    }
+
+    /// WhatsApp Web's socket state, as a CDP call to the page would answer it. The bridge pushes
+    /// every change, so this is answered from memory while the page is known to be alive: not
+    /// closing or dead, and heard from within a watchdog interval (plus a second). Otherwise
+    /// (a page that went quiet may be hung; a new document has not pushed yet) the page is
+    /// asked, with its timeout.
+    pub async fn state(&self) -> Result<Option<String>, BridgeError> {
+        let fresh = self.alive_at.lock().unwrap().elapsed()
+            < self.ctx.config.watchdog_interval + Duration::from_secs(1);
+        let usable =
+            fresh && !self.closing.load(Ordering::SeqCst) && !self.dead.load(Ordering::SeqCst);
+        if usable && let Some(state) = self.status.lock().unwrap().state.clone() {
+            return Ok(Some(state));
+        }
+        self.live_state().await
     }
 
     /// The browser's main process id (leader of its process group).

@@ -157,6 +157,13 @@ async fn link_from_the_dashboard(daemon: &Daemon, sim: &Sim, page: &Page) {
     assert_eq!(connected["qrStatus"], "connected", "{connected}");
     assert_eq!(connected["wsStatus"], "open", "{connected}");
     assert_eq!(connected["wid"], format!("{PHONE}@c.us"), "{connected}");
+    // The webhook panel read the session's webhook status through the API (none configured).
+    let webhook = wait_dom(page, "the webhook panel", |dom| {
+        dom["webhook"]["loaded"] == "true"
+    })
+    .await;
+    assert_eq!(webhook["webhook"]["source"], "none", "{webhook}");
+    assert_eq!(webhook["webhook"]["url"], "no webhook", "{webhook}");
 
     save_screenshot(page, "dashboard-connected.png").await;
 
@@ -380,6 +387,11 @@ const DOM_STATE: &str = r#"() => {
         wsStatus: $('#ws-status').dataset.status,
         events: Array.from(document.querySelectorAll('#events li')).map((li) => li.dataset.type),
         pushname: $('#info-pushname').textContent,
+        webhook: {
+            loaded: $('#webhook-card').dataset.loaded,
+            source: $('#wh-source').textContent,
+            url: $('#wh-url').textContent,
+        },
         wid: $('#info-wid').textContent,
         confirmOpen: !$('#confirm-dialog').hidden,
         pairingCode: $('#pairing-code').textContent,

@@ -14,6 +14,7 @@ mod events_catalog;
 mod group_chat;
 mod http_edge;
 mod message;
+mod outbox;
 mod session_lifecycle;
 mod supervision;
 mod wire_order;

@@ -191,18 +191,9 @@ async fn killed_renderer_is_recovered() {
 }
 
 fn renderer_pids(profile: &std::path::Path) -> Vec<u32> {
-    let needle = profile.canonicalize().unwrap().display().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let cmd = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?)
-                .replace('\0', " ");
-            (cmd.contains("--type=renderer")
-                && cmd.contains(&needle)
-                && !cmd.contains("--extension-process"))
-            .then_some(pid)
-        })
+    chromium_processes(&profile.canonicalize().unwrap())
+        .into_iter()
+        .filter(|(_, cmd)| cmd.contains("--type=renderer") && !cmd.contains("--extension-process"))
+        .map(|(pid, _)| pid)
         .collect()
 }

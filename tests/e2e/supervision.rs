@@ -128,8 +128,7 @@ fn browser_mains(dir: &Path, id: &str) -> usize {
 
 /// Chromium processes on that session's profile (main, zygote, renderers).
 fn on_profile(dir: &Path, id: &str) -> usize {
-    let profile = dir.join(format!("session-{id}")).display().to_string();
-    pids_mentioning(&profile, |cmd| cmd.contains("chrom")).len()
+    chromium_processes(&dir.join(format!("session-{id}"))).len()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -313,9 +312,11 @@ fn signal(pid: u32, sig: &str) {
 
 /// Renderers of the session's pages (not extensions or utility processes).
 fn renderers(dir: &Path, id: &str) -> Vec<u32> {
-    pids_mentioning(&profile_of(dir, id), |cmd| {
-        cmd.contains("--type=renderer") && !cmd.contains("--extension-process")
-    })
+    chromium_processes(Path::new(&profile_of(dir, id)))
+        .into_iter()
+        .filter(|(_, cmd)| cmd.contains("--type=renderer") && !cmd.contains("--extension-process"))
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// Waits for a webhook of `data_type` arriving after the first `after` bodies.
@@ -361,6 +362,13 @@ async fn watchdog_recovers_hung_and_killed_browsers_and_metrics_tell() {
     for &pid in &stopped {
         signal(pid, "-STOP");
     }
+    // /session/status answers from the state the page pushed only while the page is heard
+    // from: a hung page stops reading as CONNECTED once a watchdog interval passes in silence.
+    eventually(WAIT, "status to stop saying CONNECTED", async || {
+        let (_, body) = daemon.get("/session/status/dog").await;
+        (body["success"] == false).then_some(())
+    })
+    .await;
     let lost = wait_event_after(&hook, before, "dog", "disconnected").await;
     assert_eq!(lost["data"]["reason"], "PAGE_UNRESPONSIVE", "{lost}");
     wait_event_after(&hook, before, "dog", "ready").await;

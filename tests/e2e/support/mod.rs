@@ -352,6 +352,10 @@ impl Daemon {
         let mut request = match method {
             "GET" => self.http.get(self.url(path)),
             "DELETE" => self.http.delete(self.url(path)),
+            "PUT" => self
+                .http
+                .put(self.url(path))
+                .json(&body.unwrap_or(json!({}))),
             _ => self
                 .http
                 .post(self.url(path))
@@ -492,24 +496,55 @@ impl Drop for Daemon {
     }
 }
 
-/// Chromium processes whose command line mentions `dir` (the daemon's sessions path).
-pub fn chromium_processes_under(dir: &Path) -> usize {
-    let needle = dir.display().to_string();
+/// Chromium processes on profiles under `path` (a sessions path or one profile), with their
+/// command lines: the browsers naming it, and every process of their process groups (the daemon
+/// starts each browser in a group of its own; zygotes and renderers of the headless shell do
+/// not name the profile). Groups seen once are remembered, so processes a dead browser left
+/// behind still count.
+pub fn chromium_processes(path: &Path) -> Vec<(u32, String)> {
+    static GROUPS: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+    let needle = path.display().to_string();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Vec::new();
     };
-    entries
+    let all: Vec<(u32, u32, String)> = entries
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .chars()
-                .all(|c| c.is_ascii_digit())
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmd = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?)
+                .replace('\0', " ");
+            // /proc/<pid>/stat: "pid (comm) state ppid pgrp ...": cut at the last ')'.
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let pgrp = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(2)?
+                .parse()
+                .ok()?;
+            cmd.contains("chrom").then_some((pid, pgrp, cmd))
         })
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
-        .filter(|cmd| cmd.contains("chrom") && cmd.contains(&needle))
-        .count()
+        .collect();
+    let mut groups = GROUPS.lock().unwrap();
+    for (_, pgrp, cmd) in &all {
+        if cmd.contains(&needle) && !groups.iter().any(|(n, g)| n == &needle && g == pgrp) {
+            groups.push((needle.clone(), *pgrp));
+        }
+    }
+    all.into_iter()
+        .filter(|(_, pgrp, cmd)| {
+            cmd.contains(&needle)
+                || groups
+                    .iter()
+                    .any(|(n, g)| n.starts_with(&needle) && g == pgrp)
+        })
+        .map(|(pid, _, cmd)| (pid, cmd))
+        .collect()
+}
+
+/// How many Chromium processes run on profiles under `dir` (see [`chromium_processes`]).
+pub fn chromium_processes_under(dir: &Path) -> usize {
+    chromium_processes(dir).len()
 }
 
 /// Waits until no Chromium runs on `dir` (children exit shortly after the browser).
