@@ -78,6 +78,73 @@ pub async fn forward(client: &reqwest::Client, base: &str, me: &str, request: Re
     }
 }
 
+/// Joins a client's WebSocket to the same `/ws/<id>` on the owner node (`url`, ws:// or wss://)
+/// and passes frames both ways until either side closes.
+pub async fn pipe_websocket(
+    mut client: axum::extract::ws::WebSocket,
+    url: String,
+    api_key: Option<HeaderValue>,
+    me: String,
+) {
+    use axum::extract::ws::Message as Client;
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Owner;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let Ok(mut request) = url.as_str().into_client_request() else {
+        return;
+    };
+    if let Some(key) = api_key {
+        request.headers_mut().insert("x-api-key", key);
+    }
+    if let Ok(me) = HeaderValue::from_str(&me) {
+        request.headers_mut().insert(FORWARDED_BY, me);
+    }
+    let owner = match tokio_tungstenite::connect_async(request).await {
+        Ok((owner, _)) => owner,
+        Err(err) => {
+            tracing::warn!(%url, error = %err, "cannot reach the owner's WebSocket");
+            let _ = client.close().await;
+            return;
+        }
+    };
+    let (mut to_owner, mut from_owner) = owner.split();
+    let (mut to_client, mut from_client) = client.split();
+    let downstream = async {
+        while let Some(Ok(frame)) = from_owner.next().await {
+            let frame = match frame {
+                Owner::Text(text) => Client::Text(text.as_str().into()),
+                Owner::Binary(bytes) => Client::Binary(bytes),
+                Owner::Close(_) => break,
+                _ => continue,
+            };
+            if to_client.send(frame).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_client.send(Client::Close(None)).await;
+    };
+    let upstream = async {
+        while let Some(Ok(frame)) = from_client.next().await {
+            let frame = match frame {
+                Client::Text(text) => Owner::Text(text.as_str().into()),
+                Client::Binary(bytes) => Owner::Binary(bytes),
+                Client::Close(_) => break,
+                _ => continue,
+            };
+            if to_owner.send(frame).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_owner.send(Owner::Close(None)).await;
+    };
+    // Either side leaving ends both.
+    tokio::select! {
+        () = downstream => {}
+        () = upstream => {}
+    }
+}
+
 /// A JSON 503 in wwebjs-api's error shape.
 pub fn unavailable(message: String) -> Response {
     (

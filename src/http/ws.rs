@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -21,6 +21,8 @@ use super::AppState;
 use super::auth::key_accepted;
 use super::error::ApiError;
 use super::extract::SessionPath;
+use crate::cluster::Route;
+use crate::cluster::forward::{FORWARDED_BY, pipe_websocket};
 use crate::events::websocket::{Frame, with_event_id};
 
 /// Stored events sent per page while catching up.
@@ -35,6 +37,7 @@ async fn subscribe(
     SessionPath(id): SessionPath,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    OriginalUri(original): OriginalUri,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     if !state.config.enable_websocket {
@@ -48,6 +51,17 @@ async fn subscribe(
         .or(query.get("apiKey").map(|k| k.as_bytes()));
     if !key_accepted(state.config.api_key.as_deref(), given) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "Invalid API key"));
+    }
+    // Cluster mode: the events are raised on the node that runs the session; join it there.
+    if let Some(cluster) = &state.cluster
+        && !headers.contains_key(FORWARDED_BY)
+        && let Route::There(base) = cluster.route(id.as_str(), false).await
+    {
+        let path = original.path_and_query().map_or("/", |p| p.as_str());
+        let url = format!("{}{path}", base.replacen("http", "ws", 1));
+        let key = headers.get("x-api-key").cloned();
+        let me = cluster.node_id().to_owned();
+        return Ok(upgrade.on_upgrade(move |socket| pipe_websocket(socket, url, key, me)));
     }
     let last_event_id = query.get("lastEventId").cloned().or_else(|| {
         headers

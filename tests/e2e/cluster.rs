@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{API_KEY, Daemon, Sim, TempDir, WebhookReceiver, eventually};
+use crate::support::{API_KEY, Daemon, Sim, TempDir, WebhookReceiver, WsClient, eventually};
 
 const NODES: usize = 3;
 const SESSIONS: usize = 6;
@@ -355,6 +355,31 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
             "{sent:?}"
         );
     }
+    // A WebSocket opened on a node that does not run the session gets its events (the node
+    // joins it to the owner's).
+    let watched = &ids[0];
+    let elsewhere = nodes
+        .iter()
+        .enumerate()
+        .find(|(i, _)| node_id(*i) != placed[watched])
+        .map(|(_, n)| n)
+        .unwrap();
+    let ws = WsClient::connect(elsewhere, watched).await;
+    sim.send(json!({"from": FRIEND, "to": phone(0), "body": "over the forwarded socket"}))
+        .await;
+    eventually(
+        Duration::from_secs(30),
+        "the event over the forwarded WebSocket",
+        async || {
+            ws.frames().into_iter().find(|f| {
+                f["dataType"] == "message"
+                    && f["sessionId"] == watched.as_str()
+                    && f["data"]["message"]["body"] == "over the forwarded socket"
+            })
+        },
+    )
+    .await;
+
     let (status, body) = lb.get("/session/getSessions").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
