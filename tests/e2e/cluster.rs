@@ -514,5 +514,48 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
         "no QR after the Redis restart"
     );
     assert_each_runs_once(&nodes, &ids).await;
+
+    // Redis gone for longer than the renew deadline (a partition, as the nodes see it): every
+    // node stops its browsers on its own, before the leases could expire; once Redis is back,
+    // every session comes back, once.
+    let seen = hook.bodies().len();
+    drop(std::mem::replace(
+        &mut redis,
+        Service(Command::new("true").spawn().unwrap()),
+    ));
+    let cut = Instant::now();
+    eventually(
+        Duration::from_secs(15),
+        "every node to stop its browsers",
+        async || {
+            for (i, node) in nodes.iter().enumerate() {
+                if i == drained || !node.is_running() {
+                    continue;
+                }
+                for session in &ids {
+                    if local_state(node, session).await["message"] != "session_not_found" {
+                        return None;
+                    }
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+    let stopped = cut.elapsed();
+    eprintln!("browsers stopped {stopped:?} after Redis went away");
+    assert!(
+        stopped < Duration::from_millis(4000),
+        "stopped within the lease TTL: {stopped:?}"
+    );
+    redis = start_redis(&redis_bin, redis_port).await;
+    let took = wait_moved(&lb, &all, &node_id(drained)).await;
+    eprintln!("all sessions back {took:?} after a Redis outage");
+    assert_eq!(conflicts(&sim).await, 0, "no session ran twice");
+    assert!(
+        qrs_of(&hook, seen, &all).is_empty(),
+        "no QR after the outage"
+    );
+    assert_each_runs_once(&nodes, &ids).await;
     drop(redis);
 }
