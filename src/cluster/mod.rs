@@ -337,7 +337,32 @@ impl Cluster {
             unreachable,
             "lease lost; stopping the browser"
         );
-        self.sessions.stop(id).await;
+        // The stop waits its turn in the session's lane; should an operation hold the lane
+        // (a restart launching, say), the browser's process group is killed rather than left
+        // running past the lease.
+        let pid = self.sessions.get(id).map(|s| s.pid());
+        let stop = self.sessions.stop(id);
+        tokio::pin!(stop);
+        if tokio::time::timeout(self.config.lease_ttl / 4, &mut stop)
+            .await
+            .is_err()
+        {
+            if let Some(pid) = pid
+                && crate::session::process::group_alive(pid as i32)
+            {
+                tracing::error!(
+                    session = id,
+                    pid,
+                    "the stop is held up; killing the browser"
+                );
+                // SAFETY: plain syscall on the process group our launcher created for this
+                // browser, checked to still have members (so the id was not reused).
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGKILL);
+                }
+            }
+            stop.await;
+        }
         if unreachable {
             self.rewant.insert(id.to_owned(), ());
         }

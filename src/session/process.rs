@@ -193,6 +193,11 @@ fn devtools_url(line: &str) -> Option<String> {
 }
 
 /// Processes whose process group is `pgid`.
+/// Whether a process group still has members (cluster mode kills a browser's group by it).
+pub fn group_alive(pgid: i32) -> bool {
+    !group_members(pgid).is_empty()
+}
+
 fn group_members(pgid: i32) -> Vec<i32> {
     all_pids()
         .filter(|&pid| stat_field(pid, 5).is_some_and(|g| g == pgid as i64))
