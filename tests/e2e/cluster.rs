@@ -559,3 +559,88 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
     assert_each_runs_once(&nodes, &ids).await;
     drop(redis);
 }
+
+/// The lease primitives against a real redis-server: one holder at a time, fencing tokens that
+/// grow with each holding, a renew only by the exact holding, a clean release that the next
+/// holder sees, and a lease set again after Redis lost it (but not after a clean release).
+#[tokio::test(flavor = "multi_thread")]
+async fn leases_fence_their_holders() {
+    use wa_gateway::cluster::lease::{Acquired, Renewal};
+    use wa_gateway::cluster::store::Store;
+
+    let Some(redis_bin) = find_binary("redis-server") else {
+        eprintln!("SKIPPED lease test: redis-server not found (scripts/setup.sh installs it)");
+        return;
+    };
+    let port = free_port();
+    let redis = start_redis(&redis_bin, port).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let store = Store::connect(&url, Duration::from_secs(5)).await.unwrap();
+    let ttl = Duration::from_millis(1500);
+
+    let Acquired::Ours { value: a, clean } = store.acquire("s", "a", ttl).await.unwrap() else {
+        panic!("a free lease is taken");
+    };
+    assert_eq!(
+        (a.as_str(), clean),
+        ("a:1", false),
+        "token 1, no clean release before"
+    );
+    assert_eq!(store.acquire("s", "b", ttl).await.unwrap(), Acquired::Taken);
+    assert_eq!(store.renew("s", "b:1", ttl).await.unwrap(), Renewal::Lost);
+    assert_eq!(store.renew("s", &a, ttl).await.unwrap(), Renewal::Extended);
+    assert_eq!(store.owner("s").await.unwrap().as_deref(), Some("a"));
+    assert_eq!(
+        store.wanted().await.unwrap(),
+        vec!["s".to_string()],
+        "a renew lists the session"
+    );
+
+    // a stops renewing: the lease expires and b takes it with the next token; a's renew fails.
+    let b = eventually(
+        Duration::from_secs(5),
+        "the lease to expire",
+        async || match store.acquire("s", "b", ttl).await.unwrap() {
+            Acquired::Ours { value, clean } => Some((value, clean)),
+            Acquired::Taken => None,
+        },
+    )
+    .await;
+    assert_eq!(b, ("b:2".to_string(), false));
+    assert_eq!(store.renew("s", &a, ttl).await.unwrap(), Renewal::Lost);
+
+    // b releases cleanly (a handoff): the next holder knows, and may start at once.
+    store.release("s", &b.0, false).await.unwrap();
+    assert_eq!(store.owner("s").await.unwrap(), None);
+    assert_eq!(
+        store.renew("s", &b.0, ttl).await.unwrap(),
+        Renewal::Lost,
+        "no renew after a release"
+    );
+    let Acquired::Ours { value: c, clean } = store.acquire("s", "c", ttl).await.unwrap() else {
+        panic!("a released lease is free");
+    };
+    assert_eq!((c.as_str(), clean), ("c:3", true));
+
+    // Redis loses everything: the holder's renew sets its lease again.
+    let mut conn = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.renew("s", &c, ttl).await.unwrap(),
+        Renewal::Reasserted
+    );
+    assert_eq!(store.owner("s").await.unwrap().as_deref(), Some("c"));
+    store.release("s", &c, true).await.unwrap();
+    assert!(
+        store.wanted().await.unwrap().is_empty(),
+        "a stop forgets the session"
+    );
+    drop(redis);
+}
