@@ -206,7 +206,8 @@ impl Cluster {
                 };
                 tracing::warn!(session = %id, node = cluster.node_id(), "taking over session");
                 match cluster.start_with(&sid, false).await {
-                    Ok(()) | Err(StartError::AlreadyExists) => {}
+                    Ok(()) => crate::metrics::cluster_lease("takeover"),
+                    Err(StartError::AlreadyExists) => {}
                     Err(err) => {
                         tracing::warn!(session = %id, error = ?err, "takeover failed; leaving it to others for a while");
                         cluster.failed.insert(id, Instant::now());
@@ -247,6 +248,7 @@ impl Cluster {
             return Err(StartError::AlreadyExists);
         };
         self.hold(id_str, value.clone(), acquired_at);
+        crate::metrics::cluster_lease("acquired");
         let profile_exists = profile_dir(&self.sessions_path, id_str).exists();
         if !clean && profile_exists {
             // The last holder did not say it stopped: by one TTL from now it has, whatever
@@ -321,8 +323,11 @@ impl Cluster {
         };
         held.stop.send_replace(true);
         let _ = held.task.await;
-        if let Err(err) = self.store.release(id, &held.value, forget).await {
-            tracing::warn!(session = id, error = %err, "cannot release the lease; it expires by itself");
+        match self.store.release(id, &held.value, forget).await {
+            Ok(()) => crate::metrics::cluster_lease("released"),
+            Err(err) => {
+                tracing::warn!(session = id, error = %err, "cannot release the lease; it expires by itself")
+            }
         }
     }
 
@@ -332,6 +337,7 @@ impl Cluster {
         if self.held.remove_if(id, |_, h| h.value == value).is_none() {
             return;
         }
+        crate::metrics::cluster_lease("lost");
         tracing::error!(
             session = id,
             unreachable,

@@ -55,6 +55,7 @@ pub async fn route_to_owner(
     let mut response = match route {
         Route::Here => next.run(request).await,
         Route::There(url) => {
+            crate::metrics::cluster_forwarded("http");
             forward::forward(&cluster.http, &url, cluster.node_id(), request).await
         }
         Route::Unavailable(message) => forward::unavailable(message),

@@ -61,6 +61,7 @@ async fn subscribe(
         let url = format!("{}{path}", base.replacen("http", "ws", 1));
         let key = headers.get("x-api-key").cloned();
         let me = cluster.node_id().to_owned();
+        crate::metrics::cluster_forwarded("websocket");
         return Ok(upgrade.on_upgrade(move |socket| pipe_websocket(socket, url, key, me)));
     }
     let last_event_id = query.get("lastEventId").cloned().or_else(|| {

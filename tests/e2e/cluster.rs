@@ -447,6 +447,21 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
         qrs_of(&hook, seen, &victims).is_empty(),
         "taken over without a QR"
     );
+    let mut takeovers = 0.0;
+    for node in nodes.iter().filter(|n| n.is_running()) {
+        let (_, _, text) = node.get_raw("/metrics").await;
+        let text = String::from_utf8(text).unwrap();
+        takeovers += text
+            .lines()
+            .find(|l| l.starts_with("wagw_cluster_lease_events_total{event=\"takeover\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    assert_eq!(
+        takeovers as usize,
+        victims.len(),
+        "/metrics counts the takeovers"
+    );
     assert_eq!(conflicts(&sim).await, 0, "no device was ever opened twice");
     let placed = assert_each_runs_once(&nodes, &ids).await;
 
