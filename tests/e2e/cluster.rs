@@ -502,6 +502,10 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
     assert_eq!(conflicts(&sim).await, 0);
     let placed = assert_each_runs_once(&nodes, &ids).await;
     assert!(!placed.values().any(|n| *n == node_id(drained)));
+    assert!(
+        placed.values().any(|n| *n == node_id(victim)),
+        "the node that came back (empty) took its share: {placed:?}"
+    );
     let (_, body) = lb.get("/cluster/nodes").await;
     let drained_info = body["nodes"]
         .as_array()
