@@ -10,7 +10,7 @@
 //! - with `--capacity N`: sessions this machine holds with message -> webhook p99 under 100 ms,
 //!   adding sessions until N or until p99 crosses it.
 //!
-//! `bench/run.sh [--sessions 3] [--messages 200] [--seconds 10] [--connections 32] [--capacity 0]`
+//! `bench/run.sh [--sessions 3] [--messages 200] [--rate 20] [--seconds 10] [--connections 32] [--capacity 0]`
 //! builds the release binaries and runs this. `--daemon PATH` picks the daemon binary (default:
 //! `wa-gateway` beside this example's directory).
 
@@ -34,6 +34,8 @@ struct Args {
     seconds: u64,
     connections: usize,
     capacity: usize,
+    /// Messages per second the contact sends (latency is measured at this pace, not in a burst).
+    rate: usize,
     daemon: PathBuf,
 }
 
@@ -45,6 +47,7 @@ impl Args {
             seconds: 10,
             connections: 32,
             capacity: 0,
+            rate: 20,
             daemon: default_daemon(),
         };
         let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +61,7 @@ impl Args {
                 "--seconds" => args.seconds = number().max(1) as u64,
                 "--connections" => args.connections = number().max(1),
                 "--capacity" => args.capacity = number(),
+                "--rate" => args.rate = number().max(1),
                 "--daemon" => args.daemon = PathBuf::from(&value),
                 other => usage(other),
             }
@@ -69,7 +73,7 @@ impl Args {
 
 fn usage(flag: &str) -> ! {
     eprintln!(
-        "gateway_bench: bad argument {flag}; flags: --sessions N --messages N --seconds N --connections N --capacity N --daemon PATH"
+        "gateway_bench: bad argument {flag}; flags: --sessions N --messages N --seconds N --connections N --capacity N --rate N --daemon PATH"
     );
     std::process::exit(2)
 }
@@ -409,18 +413,20 @@ async fn link(daemon: &Daemon, sim: &wa_sim::SimHandle, http: &reqwest::Client, 
     .await;
 }
 
-/// Sends `count` messages from the contact to sessions 0..sessions in turn; returns
-/// (p50 ms, p99 ms, lost).
+/// Sends `count` messages from the contact to sessions 0..sessions in turn, `rate` a second;
+/// returns (p50 ms, p99 ms, lost).
 async fn message_latency(
     sim: &wa_sim::SimHandle,
     http: &reqwest::Client,
     receiver: &Receiver,
     sessions: usize,
-    count: usize,
+    (count, rate): (usize, usize),
     tag: &str,
 ) -> (f64, f64, usize) {
     let mut sent = Vec::with_capacity(count);
+    let mut pace = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
     for n in 0..count {
+        pace.tick().await;
         let body = format!("bench-{tag}-{n}");
         let started = Instant::now();
         http.post(format!("{}_sim/messages", sim.url()))
@@ -513,9 +519,19 @@ async fn main() {
         100.0 * status.requests_per_s / ping.requests_per_s.max(1.0)
     );
 
-    let (p50, p99, lost) =
-        message_latency(&sim, &http, &receiver, args.sessions, args.messages, "a").await;
-    println!("message -> webhook p50/p99 ms: {p50:.1} / {p99:.1}");
+    let (p50, p99, lost) = message_latency(
+        &sim,
+        &http,
+        &receiver,
+        args.sessions,
+        (args.messages, args.rate),
+        "a",
+    )
+    .await;
+    println!(
+        "message -> webhook p50/p99 ms: {p50:.1} / {p99:.1} (at {} messages/s)",
+        args.rate
+    );
     println!("message -> webhook lost: {lost} of {}", args.messages);
 
     println!(
@@ -557,8 +573,15 @@ async fn main() {
                 link(&daemon, &sim, &http, i).await;
             }
             held = next;
-            let (_, p99, lost) =
-                message_latency(&sim, &http, &receiver, held, held * 5, &format!("c{held}")).await;
+            let (_, p99, lost) = message_latency(
+                &sim,
+                &http,
+                &receiver,
+                held,
+                (held * 5, held),
+                &format!("c{held}"),
+            )
+            .await;
             let (_, pss) = chromium_under(&sessions_path);
             println!(
                 "  {held} sessions: message -> webhook p99 {p99:.1} ms, lost {lost}, Chromium {pss:.0} MiB"

@@ -105,7 +105,8 @@ pub struct Config {
     pub proxy_url: Option<String>,
     pub proxy_username: Option<String>,
     pub proxy_password: Option<String>,
-    /// `ALLOWED_ORIGINS`: comma-separated; unset means `*`.
+    /// `ALLOWED_ORIGINS`: comma-separated, trimmed. Unset: browsers on other origins are refused
+    /// (same-origin pages such as the dashboard work); `*` allows every origin without credentials.
     pub allowed_origins: Option<Vec<String>>,
     /// `<ID>_WEBHOOK_URL` overrides, keyed by the upper-cased session id.
     pub session_webhook_urls: HashMap<String, String>,
@@ -156,6 +157,40 @@ pub struct Config {
     pub media_download_concurrency: usize,
     /// Cluster mode (ours): on when `CLUSTER_REDIS_URL` is set, off (a single node) otherwise.
     pub cluster: Option<ClusterConfig>,
+    /// Whether [`FIRST_RUN_DEFAULTS`] filled in the configuration (no .env, no webhook settings).
+    pub first_run_defaults: bool,
+}
+
+/// What a first run gets when there is no .env and webhooks are neither configured nor switched
+/// on or off explicitly (wwebjs-api would exit then): the settings of wwebjs-api's own
+/// `.env.example`, events go to the local callback example, with the dashboard and the API docs.
+/// Never overrides a variable that is set. `BASE_WEBHOOK_URL` follows `PORT` and `BASE_PATH`.
+pub const FIRST_RUN_DEFAULTS: &[(&str, &str)] = &[
+    ("ENABLE_LOCAL_CALLBACK_EXAMPLE", "TRUE"),
+    ("ENABLE_WEB_UI", "TRUE"),
+    ("ENABLE_SWAGGER_ENDPOINT", "TRUE"),
+];
+
+/// Fills in [`FIRST_RUN_DEFAULTS`] when they apply; says whether they did.
+fn apply_first_run_defaults(vars: &mut HashMap<String, String>) -> bool {
+    let set = |name: &str| vars.get(name).is_some_and(|v| !v.trim().is_empty());
+    if set("ENABLE_WEBHOOK") || set("BASE_WEBHOOK_URL") {
+        return false;
+    }
+    for (name, value) in FIRST_RUN_DEFAULTS {
+        vars.entry((*name).to_owned())
+            .or_insert_with(|| (*value).to_owned());
+    }
+    let port = vars
+        .get("PORT")
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty() && *p != "0")
+        .unwrap_or("3000");
+    let base_path =
+        normalise_base_path(vars.get("BASE_PATH").map(String::as_str)).unwrap_or_default();
+    let url = format!("http://localhost:{port}{base_path}/localCallbackExample");
+    vars.insert("BASE_WEBHOOK_URL".to_owned(), url);
+    true
 }
 
 /// Cluster mode: sessions placed on nodes by leases in Redis.
@@ -341,19 +376,23 @@ impl Config {
     /// the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env_path = std::env::var("ENV_PATH").unwrap_or_else(|_| ".env".into());
-        // A missing .env is normal; a malformed one is worth stopping for.
-        match dotenvy::from_path(&env_path) {
-            Ok(()) => {}
-            Err(e) if e.not_found() => {}
+        // A missing .env is normal (first run); a malformed one is worth stopping for.
+        let found = match dotenvy::from_path(&env_path) {
+            Ok(()) => true,
+            Err(e) if e.not_found() => false,
             Err(e) => {
                 return Err(ConfigError {
                     variable: "ENV_PATH".into(),
                     message: format!("{env_path}: {e}"),
                 });
             }
-        }
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_map(&vars)
+        };
+        let mut vars: HashMap<String, String> = std::env::vars().collect();
+        let first_run = !found && apply_first_run_defaults(&mut vars);
+        Ok(Config {
+            first_run_defaults: first_run,
+            ..Self::from_map(&vars)?
+        })
     }
 
     /// Builds the configuration from a map of variables (the environment, or a test's map).
@@ -450,8 +489,12 @@ impl Config {
             proxy_url: non_empty(get("PROXY_URL")),
             proxy_username: get("PROXY_USERNAME").map(str::to_owned),
             proxy_password: get("PROXY_PASSWORD").map(str::to_owned),
-            allowed_origins: non_empty(get("ALLOWED_ORIGINS"))
-                .map(|v| v.split(',').map(str::to_owned).collect()),
+            allowed_origins: non_empty(get("ALLOWED_ORIGINS")).map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            }),
             session_webhook_urls,
             whatsapp_web_url,
             log_format,
@@ -494,6 +537,7 @@ impl Config {
             watchdog_stuck: millis("WATCHDOG_STUCK_MS", 180_000),
             media_download_concurrency: positive("MEDIA_DOWNLOAD_CONCURRENCY", 4) as usize,
             cluster: cluster_config(&|name| get(name).map(str::to_owned))?,
+            first_run_defaults: false,
         })
     }
 
@@ -523,6 +567,22 @@ impl Config {
                 .sessions_path
                 .join(format!("outbox-{}", cluster.node_id)),
         }
+    }
+
+    /// Whether ALLOWED_ORIGINS is `*` (every origin, without credentials).
+    pub fn any_origin_allowed(&self) -> bool {
+        self.allowed_origins
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|o| o == "*"))
+    }
+
+    /// Whether a browser page of `origin` may call the API (ALLOWED_ORIGINS, exact match).
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.any_origin_allowed()
+            || self
+                .allowed_origins
+                .as_ref()
+                .is_some_and(|list| list.iter().any(|o| o == origin))
     }
 
     /// Chromium executable.
@@ -618,6 +678,82 @@ mod tests {
                 .variable,
             "WHATSAPP_WEB_URL"
         );
+    }
+
+    #[test]
+    fn allowed_origins_are_trimmed_and_star_means_any() {
+        let c = config(&[("ALLOWED_ORIGINS", "https://a.example, https://b.example ,")]).unwrap();
+        assert_eq!(
+            c.allowed_origins.as_deref(),
+            Some(
+                &[
+                    "https://a.example".to_owned(),
+                    "https://b.example".to_owned()
+                ][..]
+            )
+        );
+        assert!(c.origin_allowed("https://b.example") && !c.origin_allowed("https://c.example"));
+        assert!(!c.any_origin_allowed());
+        let any = config(&[("ALLOWED_ORIGINS", "*")]).unwrap();
+        assert!(any.any_origin_allowed() && any.origin_allowed("https://c.example"));
+        let unset = config(&[]).unwrap();
+        assert!(!unset.any_origin_allowed() && !unset.origin_allowed("https://c.example"));
+    }
+
+    fn with_first_run(pairs: &[(&str, &str)]) -> (bool, Config) {
+        let mut vars = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let applied = apply_first_run_defaults(&mut vars);
+        (applied, Config::from_map(&vars).unwrap())
+    }
+
+    #[test]
+    fn first_run_sends_webhooks_to_the_local_callback_example() {
+        let (applied, c) = with_first_run(&[]);
+        assert!(applied);
+        assert_eq!(
+            c.webhook_url_for("demo").as_deref(),
+            Some("http://localhost:3000/localCallbackExample")
+        );
+        assert!(c.enable_local_callback_example && c.enable_web_ui && c.enable_swagger);
+        let (_, c) = with_first_run(&[
+            ("PORT", "8080"),
+            ("BASE_PATH", "api"),
+            ("ENABLE_WEB_UI", "false"),
+        ]);
+        assert_eq!(
+            c.base_webhook_url.as_deref(),
+            Some("http://localhost:8080/api/localCallbackExample")
+        );
+        assert!(!c.enable_web_ui, "a set variable wins");
+    }
+
+    #[test]
+    fn first_run_defaults_stay_out_of_an_explicit_webhook_setup() {
+        let (applied, c) = with_first_run(&[("ENABLE_WEBHOOK", "TRUE")]);
+        assert!(!applied, "wwebjs-api's exit without a URL is kept");
+        assert!(c.enable_webhook && c.base_webhook_url.is_none());
+        let (applied, _) = with_first_run(&[("ENABLE_WEBHOOK", "false")]);
+        assert!(!applied);
+        let (applied, c) = with_first_run(&[("BASE_WEBHOOK_URL", "https://hooks.example/x")]);
+        assert!(!applied && !c.enable_web_ui);
+    }
+
+    #[test]
+    fn env_example_works_unedited() {
+        let vars: HashMap<String, String> =
+            dotenvy::from_read_iter(include_str!("../.env.example").as_bytes())
+                .map(|item| item.unwrap())
+                .collect();
+        let c = Config::from_map(&vars).unwrap();
+        assert!(c.enable_webhook);
+        assert_eq!(
+            c.base_webhook_url.as_deref(),
+            Some("http://localhost:3000/localCallbackExample")
+        );
+        assert!(c.enable_local_callback_example && c.enable_web_ui && c.enable_swagger);
     }
 
     #[test]

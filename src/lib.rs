@@ -9,6 +9,7 @@
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
 //! - [`metrics`]: Prometheus metrics, served at `/metrics`.
 //! - [`cluster`]: cluster mode: session leases in Redis, node registry, forwarding, takeover.
+//! - [`private_files`]: what we write under SESSIONS_PATH is the daemon user's only.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
 
@@ -17,6 +18,7 @@ pub mod config;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod private_files;
 pub mod session;
 
 use std::future::Future;
@@ -43,6 +45,7 @@ impl Gateway {
         let bus = Arc::new(EventBus::new(config.clone()).map_err(std::io::Error::other)?);
         spawn_outbox_pruning(&bus);
         let sessions = SessionManager::new(config.clone(), bus.clone());
+        let keys = Arc::new(http::key_store::KeyStore::open(&config.sessions_path)?);
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
         let cluster = match &config.cluster {
             Some(_) => Some(
@@ -58,6 +61,7 @@ impl Gateway {
                 sessions,
                 bus,
                 cluster,
+                keys,
             })),
             listener,
         })

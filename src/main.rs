@@ -26,6 +26,14 @@ async fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    if config.api_key.is_none() {
+        tracing::warn!(
+            "API_KEY is not set: anyone who can reach port {} controls every WhatsApp session. \
+             Set API_KEY to a long random value (e.g. `openssl rand -hex 32`).",
+            config.port
+        );
+    }
+    let config_summary = config.clone();
     let gateway = match Gateway::bind(config).await {
         Ok(gateway) => gateway,
         Err(err) => {
@@ -37,6 +45,7 @@ async fn main() -> ExitCode {
         tracing::info!("Server running on port {}", addr.port());
         // A stable line for scripts and tests, whatever the log format.
         println!("wa-gateway listening on http://{addr}");
+        print_next_steps(&config_summary, addr.port());
     }
     match gateway.serve(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,6 +53,42 @@ async fn main() -> ExitCode {
             tracing::error!(error = %err, "server error");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Where to go next, for a person reading the terminal.
+fn print_next_steps(config: &Config, port: u16) {
+    let base = format!("http://localhost:{port}{}", config.base_path);
+    if config.first_run_defaults {
+        println!(
+            "  first run: no .env found, using the defaults of .env.example (cp .env.example .env to change them)"
+        );
+    }
+    if config.enable_web_ui {
+        println!("  dashboard: {base}/dashboard/");
+    }
+    if config.enable_swagger {
+        println!("  API docs:  {base}/api-docs/");
+    }
+    match &config.api_key {
+        Some(_) => println!("  API key:   set (send it as the x-api-key header)"),
+        None => println!(
+            "  API key:   NOT SET, the API is open to anyone who reaches this port (set API_KEY)"
+        ),
+    }
+    match &config.base_webhook_url {
+        Some(url) if config.enable_webhook => {
+            let log = config.sessions_path.join("message_log.txt");
+            if config.enable_local_callback_example && url.ends_with("/localCallbackExample") {
+                println!(
+                    "  webhooks:  {url} (the local callback example logs them to {})",
+                    log.display()
+                );
+            } else {
+                println!("  webhooks:  {url}");
+            }
+        }
+        _ => println!("  webhooks:  off"),
     }
 }
 

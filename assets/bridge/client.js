@@ -153,12 +153,23 @@
 
   // ---- contacts and numbers -----------------------------------------------------------------
 
-  wagw.register('client.getContacts', () => Promise.all(Collections().Contact.getModelsArray().map((c) => contactJson(c.id._serialized))));
+  /** Every contact that can be read: one that cannot (a garbage id a lookup left behind) is
+   *  left out and logged, never failing the whole list. */
+  async function readableContacts(ids) {
+    const results = await Promise.allSettled(ids.map((id) => contactJson(id)));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') console.debug('[wagw] contact left out of a list:', ids[i], String(r.reason));
+    });
+    return results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  }
+
+  wagw.register('client.getContacts', () =>
+    readableContacts(Collections().Contact.getModelsArray().map((c) => c.id._serialized)));
 
   wagw.register('client.getContactById', ({ contactId }) => contactJson(contactId));
 
   wagw.register('client.getBlockedContacts', () =>
-    Promise.all(Collections().Blocklist.getModelsArray().map((entry) => contactJson(entry.id._serialized))));
+    readableContacts(Collections().Blocklist.getModelsArray().map((entry) => entry.id._serialized)));
 
   // The ids of the groups both accounts are in.
   wagw.register('client.getCommonGroups', async ({ contactId }) => {

@@ -18,7 +18,11 @@
  * - Webhook delivery: #webhook-card[data-loaded=true|false|error], #wh-url, #wh-source
  *   (api|env|none), #wh-depth, #wh-oldest, #wh-delivered, #wh-failed, #wh-dead,
  *   #wh-last-error, #dead-letters li[data-event-id], #replay-dead.
- * - window.waGatewayDashboard: refresh(), select(id), pollQr(), loadWebhook(), basePath.
+ * - window.waGatewayDashboard: refresh(), select(id), pollQr(), loadWebhook(), basePath,
+ *   api(path, opts), selected(), stateOf(id) (used by sim.js).
+ * - Simulator panel (sim.js, only against the simulator): #sim-card, #sim-phone +
+ *   #sim-scan, #sim-contact + #sim-incoming + #sim-send-incoming, #sim-chat li
+ *   [data-from-me][data-body], #sim-reply + #sim-send-reply, #sim-inbox li[data-body].
  */
 (function () {
   'use strict';
@@ -1026,7 +1030,10 @@
       select: function (id) { selectSession(id); },
       pollQr: function () { return pollQr(); },
       loadWebhook: function () { return loadWebhook(); },
-      deriveBasePath: deriveBasePath
+      deriveBasePath: deriveBasePath,
+      api: api,
+      selected: function () { return selectedId; },
+      stateOf: function (id) { var s = sessionStates[id]; return s ? s.text : null; }
     };
   }
 

@@ -183,12 +183,23 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+fn restrict_to_owner(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(err) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        tracing::warn!(path = %path.display(), error = %err, "cannot make the outbox private");
+    }
+}
+
 impl Outbox {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir)
+        crate::private_files::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Connection::open(dir.join(FILE_NAME))?;
+        let path = dir.join(FILE_NAME);
+        let db = Connection::open(&path)?;
+        // Events hold messages and media: readable by the daemon's user only, like the profiles
+        // (SQLite creates its -wal and -shm files with the database's mode).
+        restrict_to_owner(&path);
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.pragma_update(None, "temp_store", "MEMORY")?;

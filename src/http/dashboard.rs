@@ -20,6 +20,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../assets/dashboard/app.js"),
     ),
     (
+        "sim.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dashboard/sim.js"),
+    ),
+    (
         "style.css",
         "text/css; charset=utf-8",
         include_str!("../../assets/dashboard/style.css"),

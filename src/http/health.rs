@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -55,15 +54,14 @@ pub async fn local_callback_example(
     }
     let log: PathBuf = state.config.sessions_path.join("message_log.txt");
     let line = format!("{body}\r\n");
-    let write = async {
-        tokio::fs::create_dir_all(&state.config.sessions_path).await?;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .await?;
-        file.write_all(line.as_bytes()).await
-    };
-    write.await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let sessions_path = state.config.sessions_path.clone();
+    let write = tokio::task::spawn_blocking(move || {
+        crate::private_files::create_dir_all(&sessions_path)?;
+        crate::private_files::append(&log, line.as_bytes())
+    });
+    write
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(json!({ "success": true })))
 }

@@ -252,7 +252,9 @@ fn refused_literal(url: &Url) -> Option<IpAddr> {
 }
 
 /// False for addresses inside the host or its networks: loopback, private, link-local,
-/// unspecified, shared (CGNAT), broadcast and multicast, in IPv4 and IPv6 (also IPv4-mapped).
+/// unspecified, shared (CGNAT), benchmarking, IETF protocol, reserved (240/4), broadcast and
+/// multicast, in IPv4 and IPv6 (also IPv4-mapped), and the IPv6 ranges that carry an IPv4
+/// address a gateway or the kernel may route to (NAT64, 6to4, IPv4-compatible).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -267,6 +269,9 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
     let [a, b, ..] = ip.octets();
     let this_network = a == 0;
     let shared = a == 100 && (64..128).contains(&b);
+    let benchmarking = a == 198 && (b == 18 || b == 19);
+    let ietf_protocol = a == 192 && b == 0 && ip.octets()[2] == 0;
+    let reserved = a >= 240; // 240.0.0.0/4, broadcast included
     !(ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
@@ -274,14 +279,30 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || ip.is_broadcast()
         || ip.is_multicast()
         || this_network
-        || shared)
+        || shared
+        || benchmarking
+        || ietf_protocol
+        || reserved)
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
     let unique_local = first & 0xfe00 == 0xfc00;
     let link_local = first & 0xffc0 == 0xfe80;
-    !(ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() || unique_local || link_local)
+    let segments = ip.segments();
+    // 64:ff9b::/96 and the local-use 64:ff9b:1::/48: a NAT64 gateway reaches the embedded IPv4.
+    let nat64 = segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || segments[..3] == [0x64, 0xff9b, 1];
+    let six_to_four = first == 0x2002;
+    // ::a.b.c.d (deprecated IPv4-compatible); :: and ::1 are caught above.
+    let ipv4_compatible = segments[..6] == [0; 6];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || unique_local
+        || link_local
+        || nat64
+        || six_to_four
+        || ipv4_compatible)
 }
 
 /// `filename="..."` of a Content-Disposition header.
@@ -373,6 +394,19 @@ mod tests {
             "ff02::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "240.0.0.1",
+            "250.1.2.3",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.0.8",
+            "64:ff9b::7f00:1",
+            "64:ff9b::808:808",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2002:808:808::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::8.8.8.8",
         ] {
             assert!(!is_public(ip(internal)), "{internal} must be refused");
         }
@@ -381,7 +415,11 @@ mod tests {
             "1.1.1.1",
             "172.32.0.1",
             "100.128.0.1",
+            "198.20.0.1",
+            "192.0.1.1",
+            "223.255.255.254",
             "2001:4860:4860::8888",
+            "64:ff9c::1",
             "::ffff:8.8.8.8",
         ] {
             assert!(is_public(ip(public)), "{public} is public");

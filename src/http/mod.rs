@@ -1,22 +1,28 @@
 //! HTTP: the axum router mounted under BASE_PATH, its layers, and the handlers per module.
 //! Knows nothing of CDP: handlers validate their input and call the session's bridge.
 //!
-//! Layers, outermost first: request id + trace, CORS, body limit, request metrics, API key (all
-//! but /ping, the docs, the dashboard and the WebSocket, which checks the key itself), rate
-//! limit per client IP.
+//! Layers, outermost first: request id + trace, CORS, body limit, request metrics, then on the
+//! API and the WebSocket: rate limit per client IP (before the key check, so failed
+//! authentications use quota), cross-site refusal, API key (the WebSocket checks the key
+//! itself). /ping, the docs and the dashboard sit outside those three.
 
+mod api_keys;
 mod auth;
 pub mod bodies;
 mod cluster;
+mod cross_site;
 mod dashboard;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod key_store;
 mod metrics;
 pub mod openapi;
+mod operation_access;
 mod ratelimit;
 pub mod reply;
 mod session;
+mod simulator;
 mod ws;
 
 pub mod channel;
@@ -61,6 +67,8 @@ pub struct App {
     /// Cluster mode (CLUSTER_REDIS_URL): leases, node registry, forwarding. `None` on a single
     /// node.
     pub cluster: Option<Arc<Cluster>>,
+    /// Scoped API keys (besides the admin API_KEY).
+    pub keys: Arc<key_store::KeyStore>,
 }
 
 impl Deref for AppState {
@@ -72,6 +80,12 @@ impl Deref for AppState {
 
 /// The API routes (the 149 operations and /ping) with their OpenAPI description.
 pub fn api_routes() -> OpenApiRouter<AppState> {
+    let mut routes = documented_routes();
+    openapi::declare_error_answers(routes.get_openapi_mut());
+    routes
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base_document())
         .merge(health::routes())
         .merge(session::routes())
@@ -84,6 +98,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(metrics::routes())
         .merge(cluster::routes())
         .merge(webhooks::routes())
+        .merge(api_keys::routes())
+        .merge(simulator::routes())
 }
 
 /// The whole application router, mounted under BASE_PATH.
@@ -94,21 +110,24 @@ pub fn router(state: AppState) -> Router {
         api = api.merge(health::local_callback_route());
     }
 
-    // The key is checked before the rate limit, so unauthenticated calls use no quota.
+    // One limiter for the API and the WebSocket upgrades; route_layer added last runs first.
+    let rate_limit = ratelimit::layer(&config);
+    let cross_site = middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site);
     let mut app = api
-        // Innermost: a request is forwarded to its session's node after the key and the rate
-        // limit were checked here.
+        // Innermost: a request is forwarded to its session's node after the rate limit, the
+        // cross-site check and the key were checked here.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             cluster::route_to_owner,
         ))
-        .route_layer(ratelimit::layer(&config))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
         ))
+        .route_layer(cross_site.clone())
+        .route_layer(rate_limit.clone())
         // The WebSocket checks the key itself: browsers cannot set headers on it.
-        .merge(ws::routes())
+        .merge(ws::routes().route_layer(cross_site).route_layer(rate_limit))
         // Outside the API-key guard, as in wwebjs-api.
         .merge(health::ping_route());
     if config.enable_swagger {
@@ -151,16 +170,11 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-/// CORS as wwebjs-api: `*` with credentials by default (the origin is mirrored, since browsers
-/// refuse a literal `*` with credentials), or only the origins listed in ALLOWED_ORIGINS.
+/// CORS: the origins of ALLOWED_ORIGINS, with credentials; with `*` or unset, `*` without
+/// credentials (never an echo of whatever origin asked). Unlisted browser origins are refused
+/// by [`cross_site`] anyway; this only tells allowed pages they may read the answers.
 fn cors_layer(config: &Config) -> CorsLayer {
-    let origins = match &config.allowed_origins {
-        None => AllowOrigin::mirror_request(),
-        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
-    };
-    CorsLayer::new()
-        .allow_origin(origins)
-        .allow_credentials(true)
+    let cors = CorsLayer::new()
         .allow_methods([
             Method::GET,
             Method::HEAD,
@@ -169,5 +183,13 @@ fn cors_layer(config: &Config) -> CorsLayer {
             Method::POST,
             Method::DELETE,
         ])
-        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request());
+    match &config.allowed_origins {
+        Some(list) if !config.any_origin_allowed() => cors
+            .allow_origin(AllowOrigin::list(
+                list.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+            ))
+            .allow_credentials(true),
+        _ => cors.allow_origin(AllowOrigin::any()),
+    }
 }

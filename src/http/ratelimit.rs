@@ -1,8 +1,10 @@
 //! Rate limit per client IP on every API route: RATE_LIMIT_MAX requests per
 //! RATE_LIMIT_WINDOW_MS, answered with a JSON 429 and `Retry-After`.
 //!
-//! With TRUST_PROXY the client IP is the right-most `X-Forwarded-For` entry, the one our own
-//! proxy appended; the left-most one is whatever the client chose to send.
+//! With TRUST_PROXY the client IP is the right-most `X-Forwarded-For` entry over all of the
+//! header's lines, the one our own proxy appended; anything left of it is whatever the client
+//! chose to send. One limiter serves the API and the WebSocket upgrades, and it runs before the
+//! API-key check so that failed authentications use quota too (key guessing is limited).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, Request, Response, StatusCode, header};
 use governor::middleware::NoOpMiddleware;
 use tower_governor::GovernorLayer;
 use tower_governor::errors::GovernorError;
@@ -28,24 +30,28 @@ impl KeyExtractor for ClientIp {
     type Key = IpAddr;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<IpAddr, GovernorError> {
-        if self.trust_proxy {
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|s| {
-                    s.rsplit(',')
-                        .find_map(|part| part.trim().parse::<IpAddr>().ok())
-                });
-            if let Some(ip) = forwarded {
-                return Ok(ip);
-            }
+        if self.trust_proxy
+            && let Some(ip) = forwarded_client(req.headers())
+        {
+            return Ok(ip);
         }
         req.extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .ok_or(GovernorError::UnableToExtractKey)
     }
+}
+
+/// The right-most entry of `X-Forwarded-For`, reading every line of the header (a client may
+/// send its own line before the one our proxy appends). None when that entry is not an address
+/// (`ip` or `ip:port`): then the peer address counts, never an entry further left.
+pub fn forwarded_client(headers: &HeaderMap) -> Option<IpAddr> {
+    let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let entry = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
 pub type RateLimitLayer =
@@ -101,4 +107,43 @@ fn too_many_requests(err: GovernorError) -> Response<Body> {
     response
         .body(Body::from(body))
         .expect("static headers are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append("x-forwarded-for", HeaderValue::from_str(line).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn right_most_entry_of_the_last_line_wins() {
+        let ip = |lines: &[&str]| forwarded_client(&headers(lines)).map(|ip| ip.to_string());
+        assert_eq!(ip(&["1.1.1.1, 2.2.2.2"]).as_deref(), Some("2.2.2.2"));
+        assert_eq!(
+            ip(&["6.6.6.6", "9.9.9.9"]).as_deref(),
+            Some("9.9.9.9"),
+            "a spoofed first line does not count"
+        );
+        assert_eq!(
+            ip(&["6.6.6.6", "7.7.7.7, 9.9.9.9"]).as_deref(),
+            Some("9.9.9.9")
+        );
+        assert_eq!(ip(&["2001:db8::1"]).as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip(&["5.5.5.5:4711"]).as_deref(), Some("5.5.5.5"));
+        assert_eq!(ip(&["[2001:db8::2]:80"]).as_deref(), Some("2001:db8::2"));
+        assert_eq!(
+            ip(&["1.1.1.1, garbage"]),
+            None,
+            "never an entry further left"
+        );
+        assert_eq!(ip(&["1.1.1.1,"]), None);
+        assert_eq!(ip(&[]), None);
+    }
 }

@@ -12,15 +12,16 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use super::auth::key_accepted;
+use super::auth;
 use super::error::ApiError;
 use super::extract::SessionPath;
+use super::operation_access::needs;
 use crate::cluster::Route;
 use crate::cluster::forward::{FORWARDED_BY, pipe_websocket};
 use crate::events::websocket::{Frame, with_event_id};
@@ -49,9 +50,8 @@ async fn subscribe(
         .get("x-api-key")
         .map(|v| v.as_bytes())
         .or(query.get("apiKey").map(|k| k.as_bytes()));
-    if !key_accepted(state.config.api_key.as_deref(), given) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Invalid API key"));
-    }
+    let caller = auth::identify(&state, given)?;
+    auth::authorize(&caller, needs("GET", "/ws/{sessionId}"), Some(id.as_str()))?;
     // Cluster mode: the events are raised on the node that runs the session; join it there.
     if let Some(cluster) = &state.cluster
         && !headers.contains_key(FORWARDED_BY)

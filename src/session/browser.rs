@@ -71,7 +71,7 @@ pub struct LaunchedBrowser {
 /// [`super::process`]) and connect chromiumoxide to it, so it dies with the daemon.
 pub async fn launch(config: &Config, session_id: &str) -> Result<LaunchedBrowser, String> {
     let profile = profile_dir(&config.sessions_path, session_id);
-    std::fs::create_dir_all(&profile)
+    crate::private_files::create_dir_all(&profile)
         .map_err(|e| format!("cannot create {}: {e}", profile.display()))?;
     let profile = profile
         .canonicalize()
@@ -161,6 +161,9 @@ fn chromium_args(config: &Config, profile: &Path) -> Vec<String> {
     }
     if let Some(proxy) = &config.proxy_url {
         args.push(format!("--proxy-server={proxy}"));
+        // Everything through the proxy, loopback too (a local simulator); WhatsApp Web itself
+        // never talks to loopback, so only tests and demos notice.
+        args.push("--proxy-bypass-list=<-loopback>".to_owned());
     }
     args.push("about:blank".into());
     args
@@ -265,6 +268,7 @@ mod tests {
             "--headless=new",
             "--disable-gpu",
             "--proxy-server=http://proxy:3128",
+            "--proxy-bypass-list=<-loopback>",
             "--unsafely-treat-insecure-origin-as-secure=http://wa-sim:8585",
         ] {
             assert!(args.iter().any(|a| a == expected), "{expected} in {args:?}");

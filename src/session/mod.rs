@@ -5,11 +5,13 @@
 //! - [`browser`]: launch flags, profile dir and its lock.
 //! - [`process`]: the Chromium process tree: dies with the daemon, orphans ended at boot.
 //! - [`bridge`]: typed calls into the injected JavaScript and the events it reports.
+//! - `proxy_auth`: PROXY_USERNAME/PROXY_PASSWORD answered inside Chromium.
 
 pub mod bridge;
 pub mod browser;
 pub mod manager;
 pub mod process;
+mod proxy_auth;
 #[allow(clippy::module_inception)]
 pub mod session;
 

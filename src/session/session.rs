@@ -170,7 +170,7 @@ impl Session {
     /// a QR is needed (the QR itself has been raised by then). Leaves no browser behind on error.
     pub async fn start(id: &str, ctx: SessionContext) -> Result<Arc<Session>, String> {
         let launched = browser::launch(&ctx.config, id).await?;
-        let page = match prepare_page(&launched.browser).await {
+        let page = match prepare_page(&launched.browser, &ctx.config).await {
             Ok(page) => page,
             Err(err) => {
                 browser::shutdown(launched.browser, launched.process).await;
@@ -595,7 +595,7 @@ impl Session {
 
 /// Opens the one page the session uses, with the binding and the bridge installed before any
 /// document loads, and closes the blank tab Chromium starts with.
-async fn prepare_page(browser: &Browser) -> Result<Page, String> {
+async fn prepare_page(browser: &Browser, config: &Config) -> Result<Page, String> {
     let setup = async {
         let page = browser
             .new_page("about:blank")
@@ -609,6 +609,7 @@ async fn prepare_page(browser: &Browser) -> Result<Page, String> {
         page.execute(AddBindingParams::new(bridge::BINDING))
             .await
             .map_err(|e| e.to_string())?;
+        super::proxy_auth::install(&page, config).await?;
         page.evaluate_on_new_document(bridge::script())
             .await
             .map_err(|e| e.to_string())?;

@@ -224,7 +224,7 @@ async fn link_from_the_dashboard(daemon: &Daemon, sim: &Sim, page: &Page) {
 }
 
 /// A full-page PNG in `target/test-artifacts/`, for a person to look at.
-async fn save_screenshot(page: &Page, name: &str) {
+pub(crate) async fn save_screenshot(page: &Page, name: &str) {
     let png = cdp(page.screenshot(
         ScreenshotParams::builder()
             .format(CaptureScreenshotFormat::Png)
@@ -240,15 +240,15 @@ async fn save_screenshot(page: &Page, name: &str) {
 // ---- the browser ----------------------------------------------------------------------------
 
 /// A headless Chromium of the test's own, on a fresh profile, playing the person at the dashboard.
-struct TestBrowser {
+pub(crate) struct TestBrowser {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
-    page: Page,
+    pub(crate) page: Page,
     _profile: TempDir,
 }
 
 impl TestBrowser {
-    async fn launch() -> Self {
+    pub(crate) async fn launch() -> Self {
         let profile = TempDir::new("dashboard-browser");
         let config = BrowserConfig::builder()
             .chrome_executable(
@@ -291,7 +291,7 @@ impl TestBrowser {
     }
 
     /// Closes Chromium and waits for its process, killing it if it does not exit in time.
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let closed = tokio::time::timeout(Duration::from_secs(5), self.browser.close()).await;
         if !matches!(closed, Ok(Ok(_))) {
             let _ = self.browser.kill().await;
@@ -308,26 +308,26 @@ impl TestBrowser {
 }
 
 /// Runs a CDP call with a deadline and fails the test on an error.
-async fn cdp<T>(call: impl Future<Output = chromiumoxide::Result<T>>) -> T {
+pub(crate) async fn cdp<T>(call: impl Future<Output = chromiumoxide::Result<T>>) -> T {
     tokio::time::timeout(CDP_TIMEOUT, call)
         .await
         .expect("CDP call within its deadline")
         .expect("CDP call succeeds")
 }
 
-async fn eval(page: &Page, function: &str) -> Value {
+pub(crate) async fn eval(page: &Page, function: &str) -> Value {
     cdp(page.evaluate_function(function))
         .await
         .into_value()
         .unwrap_or(Value::Null)
 }
 
-async fn click(page: &Page, selector: &str) {
+pub(crate) async fn click(page: &Page, selector: &str) {
     let element = cdp(page.find_element(selector)).await;
     cdp(element.click()).await;
 }
 
-async fn type_into(page: &Page, selector: &str, text: &str) {
+pub(crate) async fn type_into(page: &Page, selector: &str, text: &str) {
     let element = cdp(page.find_element(selector)).await;
     cdp(element.click()).await;
     cdp(element.type_str(text)).await;
@@ -416,7 +416,7 @@ async fn wait_dom(page: &Page, what: &str, done: impl Fn(&Value) -> bool) -> Val
 
 /// `target/test-artifacts`, beside the test binary's profile dir (`target/<profile>/deps/e2e-*`),
 /// so a custom CARGO_TARGET_DIR is honoured.
-fn artifacts_dir() -> PathBuf {
+pub(crate) fn artifacts_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let target = exe
         .ancestors()

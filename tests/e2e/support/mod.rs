@@ -264,6 +264,8 @@ pub struct Daemon {
     pub base: String,
     pub sessions_path: PathBuf,
     pub env: HashMap<String, String>,
+    /// Lines the daemon printed on stdout so far.
+    stdout: Arc<Mutex<Vec<String>>>,
     http: reqwest::Client,
 }
 
@@ -309,9 +311,12 @@ impl Daemon {
             .expect("the daemon binary starts");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let printed: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = printed.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line.clone());
                 if !sent && let Some(addr) = line.split("listening on http://").nth(1) {
                     let _ = tx.send(addr.trim().to_owned());
                     sent = true;
@@ -331,6 +336,7 @@ impl Daemon {
             base: format!("http://127.0.0.1:{port}{}", base_path.trim_end_matches('/')),
             sessions_path: PathBuf::from(&env["SESSIONS_PATH"]),
             env,
+            stdout: printed,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(90))
                 .build()
@@ -340,6 +346,11 @@ impl Daemon {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// What the daemon printed on stdout so far (the address line, the next steps).
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
     }
 
     pub async fn request(
