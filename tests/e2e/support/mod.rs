@@ -461,6 +461,7 @@ impl Daemon {
             base,
             sessions_path,
             env: HashMap::new(),
+            stdout: Arc::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(90))
                 .build()
