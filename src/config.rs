@@ -156,6 +156,8 @@ pub struct Config {
     pub watchdog_stuck: Duration,
     /// `MEDIA_DOWNLOAD_CONCURRENCY` (4), ours: incoming media downloaded at once (all sessions).
     pub media_download_concurrency: usize,
+    /// Cluster mode (ours): on when `CLUSTER_REDIS_URL` is set, off (a single node) otherwise.
+    pub cluster: Option<ClusterConfig>,
     /// Whether [`FIRST_RUN_DEFAULTS`] filled in the configuration (no .env, no webhook settings).
     pub first_run_defaults: bool,
 }
@@ -190,6 +192,109 @@ fn apply_first_run_defaults(vars: &mut HashMap<String, String>) -> bool {
     let url = format!("http://localhost:{port}{base_path}/localCallbackExample");
     vars.insert("BASE_WEBHOOK_URL".to_owned(), url);
     true
+}
+
+/// Cluster mode: sessions placed on nodes by leases in Redis.
+#[derive(Clone)]
+pub struct ClusterConfig {
+    /// `CLUSTER_REDIS_URL`: `redis://[:password@]host:port[/db]`.
+    pub redis_url: String,
+    /// `NODE_ID` (default `HOSTNAME`): this node's name, `^[\w-]+$`, unique in the cluster.
+    pub node_id: String,
+    /// `NODE_URL`: how the other nodes reach this one (`http://host:port`, without BASE_PATH).
+    pub node_url: String,
+    /// `CLUSTER_LEASE_TTL_MS` (15000): a session's lease lives this long unless renewed; it is
+    /// renewed every third of it, and a node that could not renew for half of it stops the
+    /// browser, well before another node may take the lease.
+    pub lease_ttl: Duration,
+}
+
+impl ClusterConfig {
+    /// How often a held lease is renewed.
+    pub fn renew_interval(&self) -> Duration {
+        self.lease_ttl / 3
+    }
+
+    /// A lease not renewed for this long (from the start of the last successful renew) is
+    /// given up: the browser is stopped while the lease still has half its life left.
+    pub fn renew_deadline(&self) -> Duration {
+        self.lease_ttl / 2
+    }
+}
+
+impl fmt::Debug for ClusterConfig {
+    // The Redis URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("node_id", &self.node_id)
+            .field("node_url", &self.node_url)
+            .field("lease_ttl", &self.lease_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the cluster variables; `None` when `CLUSTER_REDIS_URL` is unset or empty.
+fn cluster_config(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ClusterConfig>, ConfigError> {
+    let bad = |variable: &str, message: String| ConfigError {
+        variable: variable.into(),
+        message,
+    };
+    let Some(redis_url) = get("CLUSTER_REDIS_URL")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+        return Err(bad(
+            "CLUSTER_REDIS_URL",
+            "is not a redis:// or rediss:// URL".into(),
+        ));
+    }
+    let node_id = get("NODE_ID")
+        .or_else(|| get("HOSTNAME"))
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("NODE_ID", "is required in cluster mode".into()))?;
+    if !node_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(bad(
+            "NODE_ID",
+            format!("{node_id:?} may hold only letters, digits, _ and -"),
+        ));
+    }
+    let node_url = get("NODE_URL")
+        .map(|v| v.trim().trim_end_matches('/').to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("NODE_URL", "is required in cluster mode".into()))?;
+    if !(node_url.starts_with("http://") || node_url.starts_with("https://")) {
+        return Err(bad(
+            "NODE_URL",
+            format!("{node_url:?} is not an http(s) URL"),
+        ));
+    }
+    let lease_ttl = match get("CLUSTER_LEASE_TTL_MS").filter(|v| !v.trim().is_empty()) {
+        None => Duration::from_secs(15),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(ms) if ms >= 1000 => Duration::from_millis(ms),
+            _ => {
+                return Err(bad(
+                    "CLUSTER_LEASE_TTL_MS",
+                    format!("{v:?} is not a duration of at least 1000 ms"),
+                ));
+            }
+        },
+    };
+    Ok(Some(ClusterConfig {
+        redis_url,
+        node_id,
+        node_url,
+        lease_ttl,
+    }))
 }
 
 impl fmt::Debug for Config {
@@ -442,6 +547,7 @@ impl Config {
             watchdog_timeout: millis("WATCHDOG_TIMEOUT_MS", 10_000),
             watchdog_stuck: millis("WATCHDOG_STUCK_MS", 180_000),
             media_download_concurrency: positive("MEDIA_DOWNLOAD_CONCURRENCY", 4) as usize,
+            cluster: cluster_config(&|name| get(name).map(str::to_owned))?,
             first_run_defaults: false,
         })
     }
@@ -460,6 +566,18 @@ impl Config {
     /// Whether an event (by wwebjs-api dataType name) is enabled.
     pub fn callback_enabled(&self, event: &str) -> bool {
         !self.disabled_callbacks.iter().any(|d| d == event)
+    }
+
+    /// Where the webhook outbox lives: SESSIONS_PATH on a single node. In cluster mode the
+    /// nodes share SESSIONS_PATH, and SQLite must never be written by two nodes at once, so each
+    /// node has its own, named by NODE_ID (a node restarted under its name resumes it).
+    pub fn outbox_dir(&self) -> PathBuf {
+        match &self.cluster {
+            None => self.sessions_path.clone(),
+            Some(cluster) => self
+                .sessions_path
+                .join(format!("outbox-{}", cluster.node_id)),
+        }
     }
 
     /// Whether ALLOWED_ORIGINS is `*` (every origin, without credentials).
@@ -724,6 +842,101 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "WEBHOOK_MAX_RETRIES"
+        );
+    }
+
+    #[test]
+    fn cluster_debug_output_hides_the_redis_password() {
+        let c = config(&[
+            ("CLUSTER_REDIS_URL", "redis://:hunter2@redis:6379"),
+            ("NODE_ID", "a"),
+            ("NODE_URL", "http://a:3000"),
+        ])
+        .unwrap();
+        assert!(!format!("{:?}", c.cluster).contains("hunter2"));
+    }
+
+    #[test]
+    fn cluster_mode_is_off_unless_a_redis_url_is_given() {
+        assert!(config(&[]).unwrap().cluster.is_none());
+        assert!(
+            config(&[("CLUSTER_REDIS_URL", " "), ("NODE_ID", "a")])
+                .unwrap()
+                .cluster
+                .is_none()
+        );
+        let c = config(&[
+            ("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            ("HOSTNAME", "gw-1"),
+            ("NODE_URL", "http://10.0.0.5:3000/"),
+        ])
+        .unwrap()
+        .cluster
+        .unwrap();
+        assert_eq!(
+            c.node_id, "gw-1",
+            "NODE_ID defaults to HOSTNAME (StatefulSet pods)"
+        );
+        assert_eq!(c.node_url, "http://10.0.0.5:3000");
+        assert_eq!(c.lease_ttl, Duration::from_secs(15));
+        assert!(c.renew_interval() < c.renew_deadline() && c.renew_deadline() < c.lease_ttl);
+        let c = config(&[
+            ("CLUSTER_REDIS_URL", "redis://r"),
+            ("NODE_ID", "n2"),
+            ("HOSTNAME", "ignored"),
+            ("NODE_URL", "http://n2:3000"),
+            ("CLUSTER_LEASE_TTL_MS", "6000"),
+        ])
+        .unwrap()
+        .cluster
+        .unwrap();
+        assert_eq!(
+            (c.node_id.as_str(), c.lease_ttl),
+            ("n2", Duration::from_secs(6))
+        );
+    }
+
+    #[test]
+    fn each_node_has_an_outbox_of_its_own() {
+        let single = config(&[("SESSIONS_PATH", "/data")]).unwrap();
+        assert_eq!(single.outbox_dir(), PathBuf::from("/data"));
+        let node = config(&[
+            ("SESSIONS_PATH", "/data"),
+            ("CLUSTER_REDIS_URL", "redis://r"),
+            ("NODE_ID", "gw-2"),
+            ("NODE_URL", "http://gw-2:3000"),
+        ])
+        .unwrap();
+        assert_eq!(node.outbox_dir(), PathBuf::from("/data/outbox-gw-2"));
+    }
+
+    #[test]
+    fn bad_cluster_values_name_the_variable() {
+        let base = [("NODE_ID", "a"), ("NODE_URL", "http://a:3000")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = vec![("CLUSTER_REDIS_URL", "redis://r")];
+            pairs.extend(
+                base.iter()
+                    .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)),
+            );
+            pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
+            config(&pairs).unwrap_err().variable
+        };
+        assert_eq!(
+            with(&[("CLUSTER_REDIS_URL", "http://r")]),
+            "CLUSTER_REDIS_URL"
+        );
+        assert_eq!(with(&[("NODE_ID", "")]), "NODE_ID");
+        assert_eq!(with(&[("NODE_ID", "a:b")]), "NODE_ID");
+        assert_eq!(with(&[("NODE_URL", "")]), "NODE_URL");
+        assert_eq!(with(&[("NODE_URL", "a:3000")]), "NODE_URL");
+        assert_eq!(
+            with(&[("CLUSTER_LEASE_TTL_MS", "500")]),
+            "CLUSTER_LEASE_TTL_MS"
+        );
+        assert_eq!(
+            with(&[("CLUSTER_LEASE_TTL_MS", "soon")]),
+            "CLUSTER_LEASE_TTL_MS"
         );
     }
 }

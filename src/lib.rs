@@ -8,10 +8,12 @@
 //!   JavaScript bridge of `assets/bridge`. Knows nothing of HTTP.
 //! - [`events`]: the events sessions raise, fanned out to webhooks and WebSockets.
 //! - [`metrics`]: Prometheus metrics, served at `/metrics`.
+//! - [`cluster`]: cluster mode: session leases in Redis, node registry, forwarding, takeover.
 //! - [`private_files`]: what we write under SESSIONS_PATH is the daemon user's only.
 //!
 //! [`Gateway::bind`] builds the whole daemon; `main` and the tests both use it.
 
+pub mod cluster;
 pub mod config;
 pub mod events;
 pub mod http;
@@ -45,11 +47,20 @@ impl Gateway {
         let sessions = SessionManager::new(config.clone(), bus.clone());
         let keys = Arc::new(http::key_store::KeyStore::open(&config.sessions_path)?);
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
+        let cluster = match &config.cluster {
+            Some(_) => Some(
+                cluster::Cluster::connect(&config, sessions.clone())
+                    .await
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
         Ok(Gateway {
             state: AppState(Arc::new(App {
                 config,
                 sessions,
                 bus,
+                cluster,
                 keys,
             })),
             listener,
@@ -68,10 +79,17 @@ impl Gateway {
     ) -> std::io::Result<()> {
         let state = self.state;
         let config = state.config.clone();
-        // A Chromium left on one of our profiles by an earlier run would keep its lock.
-        session::process::end_orphans(&config.sessions_path).await;
-        if config.auto_start_sessions {
-            state.sessions.restore_all();
+        // A Chromium left on one of our profiles by an earlier run would keep its lock. In
+        // cluster mode the profiles are shared and a Chromium on them may be another node's:
+        // each is ended only under its session's lease, right before a launch.
+        if config.cluster.is_none() {
+            session::process::end_orphans(&config.sessions_path).await;
+        }
+        match &state.cluster {
+            // The sessions on the shared disk are placed across the nodes by their leases.
+            Some(cluster) => cluster.run().await,
+            None if config.auto_start_sessions => state.sessions.restore_all(),
+            None => {}
         }
         let app = http::router(state.clone());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -99,6 +117,10 @@ impl Gateway {
             async { tokio::time::timeout(grace, &mut server).await },
             state.sessions.shutdown(),
         );
+        // The browsers are closed: other nodes may take the sessions at once.
+        if let Some(cluster) = &state.cluster {
+            cluster.shutdown().await;
+        }
         state.bus.flush(grace).await;
         tracing::info!("stopped");
         Ok(())

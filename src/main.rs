@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
     let gateway = match Gateway::bind(config).await {
         Ok(gateway) => gateway,
         Err(err) => {
-            tracing::error!(error = %err, "cannot bind the HTTP port (PORT)");
+            tracing::error!(error = %err, "cannot start (bind the HTTP port PORT, or reach CLUSTER_REDIS_URL)");
             return ExitCode::FAILURE;
         }
     };

@@ -32,6 +32,8 @@ struct Metrics {
     webhook_deliveries: IntCounterVec,
     webhook_failures: IntCounterVec,
     webhook_dead_letters: IntGaugeVec,
+    cluster_leases: IntCounterVec,
+    cluster_forwarded: IntCounterVec,
     /// One scrape at a time: the per-session gauges are reset and refilled for each.
     render_lock: Mutex<()>,
 }
@@ -145,6 +147,16 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             "Failed webhook delivery attempts since start (each retry counts)",
             &["session"],
         ),
+        cluster_leases: counter(
+            "wagw_cluster_lease_events_total",
+            "Cluster mode: session leases this node acquired, took over from a dead or drained node, released, or lost",
+            &["event"],
+        ),
+        cluster_forwarded: counter(
+            "wagw_cluster_forwarded_requests_total",
+            "Cluster mode: requests this node passed to the node owning their session",
+            &["kind"],
+        ),
         render_lock: Mutex::new(()),
         registry,
     }
@@ -228,6 +240,16 @@ pub fn render(sessions: &[SessionSample], webhooks: &[WebhookSample]) -> String 
 
 pub fn restarted(session: &str) {
     METRICS.restarts.with_label_values(&[session]).inc();
+}
+
+/// Cluster mode: a lease event (`acquired`, `takeover`, `released`, `lost`).
+pub fn cluster_lease(event: &str) {
+    METRICS.cluster_leases.with_label_values(&[event]).inc();
+}
+
+/// Cluster mode: a request (`http`) or WebSocket (`websocket`) passed to its session's owner.
+pub fn cluster_forwarded(kind: &str) {
+    METRICS.cluster_forwarded.with_label_values(&[kind]).inc();
 }
 
 /// The watchdog brought a session back: `action` is `reload` or `relaunch`.

@@ -88,7 +88,7 @@ impl EventBus {
     /// Opens the outbox under SESSIONS_PATH and starts the workers of what is still pending.
     /// Needs a Tokio runtime.
     pub fn new(config: Arc<Config>) -> StoreResult<Self> {
-        let outbox = Arc::new(Outbox::open(&config.sessions_path)?);
+        let outbox = Arc::new(Outbox::open(&config.outbox_dir())?);
         let settings: Arc<DashMap<String, WebhookSettings>> = Arc::default();
         for (session, json) in outbox.all_settings()? {
             match serde_json::from_str(&json) {

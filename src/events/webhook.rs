@@ -86,7 +86,17 @@ impl WebhookDispatcher {
         outbox: Arc<Outbox>,
         settings: Arc<DashMap<String, WebhookSettings>>,
     ) -> Self {
+        // In cluster mode every delivery says which node ran the session.
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(node) = config
+            .cluster
+            .as_ref()
+            .and_then(|c| reqwest::header::HeaderValue::from_str(&c.node_id).ok())
+        {
+            headers.insert("x-wagw-node", node);
+        }
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(config.webhook_timeout)
             .user_agent(concat!("wa-gateway/", env!("CARGO_PKG_VERSION")))
             .redirect(same_origin_redirects())

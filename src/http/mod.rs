@@ -9,6 +9,7 @@
 mod api_keys;
 mod auth;
 pub mod bodies;
+mod cluster;
 mod cross_site;
 mod dashboard;
 pub mod error;
@@ -46,6 +47,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::session::SessionManager;
@@ -62,6 +64,9 @@ pub struct App {
     pub sessions: Arc<SessionManager>,
     /// Event fan-out (webhooks, WebSockets).
     pub bus: Arc<EventBus>,
+    /// Cluster mode (CLUSTER_REDIS_URL): leases, node registry, forwarding. `None` on a single
+    /// node.
+    pub cluster: Option<Arc<Cluster>>,
     /// Scoped API keys (besides the admin API_KEY).
     pub keys: Arc<key_store::KeyStore>,
 }
@@ -91,6 +96,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(contact::routes())
         .merge(channel::routes())
         .merge(metrics::routes())
+        .merge(cluster::routes())
         .merge(webhooks::routes())
         .merge(api_keys::routes())
         .merge(simulator::routes())
@@ -108,6 +114,12 @@ pub fn router(state: AppState) -> Router {
     let rate_limit = ratelimit::layer(&config);
     let cross_site = middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site);
     let mut app = api
+        // Innermost: a request is forwarded to its session's node after the rate limit, the
+        // cross-site check and the key were checked here.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cluster::route_to_owner,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,

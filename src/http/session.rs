@@ -52,7 +52,12 @@ fn not_found_state() -> Json<Value> {
 #[utoipa::path(get, path = "/session/getSessions", tag = "Session",
     responses((status = 200, body = Value, example = json!({"success": true, "result": ["demo"]})), (status = 403, body = Value)))]
 pub async fn get_sessions(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "success": true, "result": state.sessions.ids() }))
+    let ids = match &state.cluster {
+        // Every session running in the cluster, whatever node answers.
+        Some(cluster) => cluster.all_sessions().await,
+        None => state.sessions.ids(),
+    };
+    Json(json!({ "success": true, "result": ids }))
 }
 
 /// Start a session: launch its browser and load WhatsApp Web (the QR follows as an event)
@@ -64,7 +69,11 @@ pub async fn start_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> ApiResult<Json<Value>> {
-    match state.sessions.start(&id).await {
+    let started = match &state.cluster {
+        Some(cluster) => cluster.start(&id).await,
+        None => state.sessions.start(&id).await,
+    };
+    match started {
         Ok(()) => Ok(Json(
             json!({ "success": true, "message": "Session initiated successfully" }),
         )),
@@ -92,7 +101,10 @@ pub async fn stop_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Json<Value> {
-    state.sessions.stop(id.as_str()).await;
+    match &state.cluster {
+        Some(cluster) => cluster.stop(id.as_str()).await,
+        None => state.sessions.stop(id.as_str()).await,
+    }
     Json(json!({ "success": true, "message": "Session stopped successfully" }))
 }
 
@@ -232,12 +244,11 @@ pub async fn terminate_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> ApiResult<Json<Value>> {
-    match state
-        .sessions
-        .terminate(&id)
-        .await
-        .map_err(ApiError::internal)?
-    {
+    let terminated = match &state.cluster {
+        Some(cluster) => cluster.terminate(&id).await,
+        None => state.sessions.terminate(&id).await,
+    };
+    match terminated.map_err(ApiError::internal)? {
         false => Ok(not_found_state()),
         true => Ok(Json(
             json!({ "success": true, "message": "Logged out successfully" }),

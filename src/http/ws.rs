@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -22,6 +22,8 @@ use super::auth;
 use super::error::ApiError;
 use super::extract::SessionPath;
 use super::operation_access::needs;
+use crate::cluster::Route;
+use crate::cluster::forward::{FORWARDED_BY, pipe_websocket};
 use crate::events::websocket::{Frame, with_event_id};
 
 /// Stored events sent per page while catching up.
@@ -36,6 +38,7 @@ async fn subscribe(
     SessionPath(id): SessionPath,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    OriginalUri(original): OriginalUri,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     if !state.config.enable_websocket {
@@ -49,6 +52,18 @@ async fn subscribe(
         .or(query.get("apiKey").map(|k| k.as_bytes()));
     let caller = auth::identify(&state, given)?;
     auth::authorize(&caller, needs("GET", "/ws/{sessionId}"), Some(id.as_str()))?;
+    // Cluster mode: the events are raised on the node that runs the session; join it there.
+    if let Some(cluster) = &state.cluster
+        && !headers.contains_key(FORWARDED_BY)
+        && let Route::There(base) = cluster.route(id.as_str(), false).await
+    {
+        let path = original.path_and_query().map_or("/", |p| p.as_str());
+        let url = format!("{}{path}", base.replacen("http", "ws", 1));
+        let key = headers.get("x-api-key").cloned();
+        let me = cluster.node_id().to_owned();
+        crate::metrics::cluster_forwarded("websocket");
+        return Ok(upgrade.on_upgrade(move |socket| pipe_websocket(socket, url, key, me)));
+    }
     let last_event_id = query.get("lastEventId").cloned().or_else(|| {
         headers
             .get("last-event-id")

@@ -193,6 +193,11 @@ fn devtools_url(line: &str) -> Option<String> {
 }
 
 /// Processes whose process group is `pgid`.
+/// Whether a process group still has members (cluster mode kills a browser's group by it).
+pub fn group_alive(pgid: i32) -> bool {
+    !group_members(pgid).is_empty()
+}
+
 fn group_members(pgid: i32) -> Vec<i32> {
     all_pids()
         .filter(|&pid| stat_field(pid, 5).is_some_and(|g| g == pgid as i64))
@@ -262,7 +267,21 @@ pub async fn end_orphans(sessions_path: &Path) {
         count = orphans.len(),
         "ending Chromium processes left holding session profiles by an earlier run"
     );
-    for &pid in &orphans {
+    kill_and_wait(&orphans).await;
+}
+
+/// Kills every Chromium on this host holding one profile and waits for them to go. Cluster
+/// mode calls it under the session's lease, which proves no live node runs that browser.
+pub async fn end_holders(profile: &Path) {
+    let holders = holding_profile(profile);
+    if !holders.is_empty() {
+        tracing::warn!(profile = %profile.display(), count = holders.len(), "ending a Chromium left on the profile");
+        kill_and_wait(&holders).await;
+    }
+}
+
+async fn kill_and_wait(orphans: &[i32]) {
+    for &pid in orphans {
         // SAFETY: plain syscall on a pid just verified to be Chromium on one of our profiles.
         unsafe {
             libc::kill(pid, libc::SIGKILL);

@@ -7,6 +7,7 @@ mod access;
 mod channel;
 mod chat;
 mod client;
+mod cluster;
 mod contact;
 mod dashboard;
 mod demo;

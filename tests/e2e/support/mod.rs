@@ -453,6 +453,27 @@ impl Daemon {
 }
 
 impl Daemon {
+    /// A client of a gateway this test did not spawn as a `Daemon` (e.g. a load balancer in
+    /// front of several): the same request helpers, no process to stop.
+    pub fn remote(base: String, sessions_path: PathBuf) -> Self {
+        Daemon {
+            child: None,
+            base,
+            sessions_path,
+            env: HashMap::new(),
+            stdout: Arc::default(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(90))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
     /// The daemon's process id.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("daemon running").id()

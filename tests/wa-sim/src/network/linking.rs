@@ -84,6 +84,9 @@ impl Network {
             && old != conn
         {
             self.push_to_connection(old, "conflict", json!({}));
+            if self.connections.contains_key(&old) {
+                self.ensure_account(&phone).conflicts += 1;
+            }
         }
         if let Some(connection) = self.connections.get_mut(&conn) {
             connection.device = Some(device_id);

@@ -89,6 +89,9 @@ pub struct Account {
     pub labels: Vec<Label>,
     pub devices: BTreeSet<String>,
     pub profile_pic: Option<String>,
+    /// Times one of this account's devices was opened by a second page while its first
+    /// connection was still live (the older socket got a `conflict` stream error).
+    pub conflicts: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -274,6 +277,7 @@ impl Network {
                 labels: Vec::new(),
                 devices: BTreeSet::new(),
                 profile_pic: None,
+                conflicts: 0,
             })
     }
 
@@ -404,6 +408,8 @@ impl Network {
             "labels": account.labels.iter().map(|l| json!({"id": l.id, "name": l.name, "color": l.color})).collect::<Vec<_>>(),
             "linkedDevices": account.devices.len(),
             "profilePicture": account.profile_pic.is_some(),
+            "conflicts": account.conflicts,
+            "connectedDevices": account.devices.iter().filter(|d| self.devices.get(*d).is_some_and(|d| d.connection.is_some())).count(),
         }))
     }
 

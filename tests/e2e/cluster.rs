@@ -1,0 +1,678 @@
+//! Cluster mode end to end: three gateway processes on loopback sharing one SESSIONS_PATH, a
+//! real redis-server and a stock nginx (round-robin) in front, the simulator behind. Skips with
+//! a message only when redis-server or nginx is not installed (scripts/setup.sh installs both).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{API_KEY, Daemon, Sim, TempDir, WebhookReceiver, WsClient, eventually};
+
+const NODES: usize = 3;
+const SESSIONS: usize = 6;
+const FRIEND: &str = "15559990000";
+/// Short leases keep the test quick: renew every 1.3 s, give up after 2 s, expire after 4 s.
+/// `WAGW_TEST_LEASE_TTL_MS=15000` measures with the default instead.
+const LEASE_TTL_MS: u64 = 4000;
+
+fn lease_ttl() -> Duration {
+    Duration::from_millis(
+        std::env::var("WAGW_TEST_LEASE_TTL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(LEASE_TTL_MS),
+    )
+}
+const TAKEOVER: Duration = Duration::from_secs(60);
+
+fn id(i: usize) -> String {
+    format!("c{i}")
+}
+
+fn phone(i: usize) -> String {
+    format!("1555000{i:04}")
+}
+
+fn node_id(i: usize) -> String {
+    format!("n{i}")
+}
+
+/// An executable on PATH or in the sbin folders (nginx lives in /usr/sbin).
+fn find_binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .map(PathBuf::from)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/usr/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed (and reaped) on drop.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// redis-server on a port, without persistence: a restart loses every key.
+async fn start_redis(binary: &Path, port: u16) -> Service {
+    let child = Command::new(binary)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let service = Service(child);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    eventually(
+        Duration::from_secs(15),
+        "redis-server to answer",
+        async || {
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .ok()
+                .map(|_| ())
+        },
+    )
+    .await;
+    service
+}
+
+/// A stock nginx, round-robin over the nodes, with a config of its own in `dir`.
+async fn start_nginx(binary: &Path, port: u16, upstreams: &[u16], dir: &Path) -> Service {
+    let servers: String = upstreams
+        .iter()
+        .map(|p| format!("    server 127.0.0.1:{p};\n"))
+        .collect();
+    let d = dir.display();
+    let conf = format!(
+        "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root root;\npid {d}/nginx.pid;\n\
+         error_log {d}/nginx-error.log warn;\nevents {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+           client_max_body_size 20m;\n  upstream gateway {{\n{servers}  }}\n\
+           server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://gateway;\n\
+               proxy_http_version 1.1;\n      proxy_read_timeout 120s;\n\
+               proxy_next_upstream error timeout;\n    }}\n  }}\n}}\n"
+    );
+    let conf_path = dir.join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let child = Command::new(binary)
+        .arg("-p")
+        .arg(dir)
+        .arg("-e")
+        .arg(dir.join("nginx-error.log"))
+        .arg("-c")
+        .arg(&conf_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("nginx starts");
+    let service = Service(child);
+    let http = reqwest::Client::new();
+    eventually(Duration::from_secs(15), "nginx to answer", async || {
+        let answer = http
+            .get(format!("http://127.0.0.1:{port}/ping"))
+            .send()
+            .await
+            .ok()?;
+        answer.status().is_success().then_some(())
+    })
+    .await;
+    service
+}
+
+fn node_env(
+    sim: &Sim,
+    hook: &WebhookReceiver,
+    sessions: &Path,
+    i: usize,
+    port: u16,
+    redis_port: u16,
+) -> std::collections::HashMap<String, String> {
+    let mut env = Daemon::env_for(sim, Some(hook), sessions);
+    env.insert("PORT".into(), port.to_string());
+    env.insert(
+        "CLUSTER_REDIS_URL".into(),
+        format!("redis://127.0.0.1:{redis_port}"),
+    );
+    env.insert("NODE_ID".into(), node_id(i));
+    env.insert("NODE_URL".into(), format!("http://127.0.0.1:{port}"));
+    env.insert(
+        "CLUSTER_LEASE_TTL_MS".into(),
+        lease_ttl().as_millis().to_string(),
+    );
+    env
+}
+
+/// Owner of every session the cluster knows, as `GET /cluster/nodes` reports it.
+async fn owners(lb: &Daemon) -> BTreeMap<String, Option<String>> {
+    let (status, body) = lb.get("/cluster/nodes").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    owners_in(&body)
+}
+
+fn owners_in(body: &Value) -> BTreeMap<String, Option<String>> {
+    body["sessions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, owner)| (id.clone(), owner.as_str().map(str::to_owned)))
+        .collect()
+}
+
+/// The session's state on one node, asked so that the node answers itself (no forwarding).
+async fn local_state(node: &Daemon, session: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(node.url(&format!("/session/status/{session}")))
+        .header("x-api-key", API_KEY)
+        .header("x-wagw-forwarded-by", "test")
+        .send()
+        .await
+        .expect("node answers");
+    response.json().await.unwrap()
+}
+
+/// Each session is CONNECTED on exactly one live node, the one Redis says owns it.
+async fn assert_each_runs_once(nodes: &[Daemon], ids: &[String]) -> BTreeMap<String, String> {
+    let mut running_on = BTreeMap::new();
+    for session in ids {
+        let mut on = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            if !node.is_running() {
+                continue;
+            }
+            let state = local_state(node, session).await;
+            if state["message"] != "session_not_found" {
+                on.push((node_id(i), state));
+            }
+        }
+        assert_eq!(
+            on.len(),
+            1,
+            "{session} in memory on exactly one node: {on:?}"
+        );
+        assert_eq!(on[0].1["state"], "CONNECTED", "{session}: {on:?}");
+        running_on.insert(session.clone(), on[0].0.clone());
+    }
+    running_on
+}
+
+async fn conflicts(sim: &Sim) -> u64 {
+    let mut total = 0;
+    for i in 0..SESSIONS {
+        let (_, account) = sim
+            .control("GET", &format!("accounts/{}", phone(i)), None)
+            .await;
+        total += account["conflicts"]
+            .as_u64()
+            .expect("the simulator counts conflicts");
+    }
+    total
+}
+
+/// QR events of these sessions received after the first `since` webhooks.
+fn qrs_of(hook: &WebhookReceiver, since: usize, ids: &BTreeSet<String>) -> Vec<Value> {
+    hook.bodies()
+        .into_iter()
+        .skip(since)
+        .filter(|b| b["dataType"] == "qr" && ids.contains(b["sessionId"].as_str().unwrap_or("")))
+        .collect()
+}
+
+/// Waits until every session in `ids` is CONNECTED (through the load balancer) on a node
+/// other than `away_from`, and answers how long that took.
+async fn wait_moved(lb: &Daemon, ids: &BTreeSet<String>, away_from: &str) -> Duration {
+    let started = Instant::now();
+    eventually(TAKEOVER, "the sessions to be taken over", async || {
+        // While Redis comes back the nodes may answer 503: keep asking.
+        let (status, body) = lb.get("/cluster/nodes").await;
+        if status != StatusCode::OK {
+            return None;
+        }
+        let owners = owners_in(&body);
+        for session in ids {
+            match owners.get(session) {
+                Some(Some(owner)) if owner != away_from => {}
+                _ => return None,
+            }
+            let (_, state) = lb.get(&format!("/session/status/{session}")).await;
+            if state["state"] != "CONNECTED" {
+                return None;
+            }
+        }
+        Some(())
+    })
+    .await;
+    started.elapsed()
+}
+
+/// Waits until the simulator's device login of session `id` is in its profile on disk (a
+/// SIGKILL before that would lose it, as it would on a real machine).
+async fn wait_login_on_disk(dir: &Path, id: &str) {
+    let leveldb = dir.join(format!("session-{id}/Default/Local Storage/leveldb"));
+    eventually(Duration::from_secs(30), "the login on disk", async || {
+        let files = std::fs::read_dir(&leveldb).ok()?;
+        files
+            .flatten()
+            .filter_map(|f| std::fs::read(f.path()).ok())
+            .any(|bytes| bytes.windows(17).any(|w| w == b"WASim.deviceLogin"))
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart() {
+    let (Some(redis_bin), Some(nginx_bin)) = (find_binary("redis-server"), find_binary("nginx"))
+    else {
+        eprintln!(
+            "SKIPPED cluster test: redis-server or nginx not found (scripts/setup.sh installs them)"
+        );
+        return;
+    };
+    let sim = Sim::start().await;
+    let hook = WebhookReceiver::start().await;
+    let dir = TempDir::new("cluster");
+    let sessions = dir.0.join("sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let redis_port = free_port();
+    let mut redis = start_redis(&redis_bin, redis_port).await;
+    let ports: Vec<u16> = (0..NODES).map(|_| free_port()).collect();
+    let mut nodes: Vec<Daemon> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| Daemon::start(node_env(&sim, &hook, &sessions, i, *port, redis_port)))
+        .collect();
+    let _nginx = start_nginx(&nginx_bin, free_port(), &ports, &dir.0).await;
+    let nginx_port = std::fs::read_to_string(dir.0.join("nginx.conf"))
+        .unwrap()
+        .split("listen 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next().map(str::to_owned))
+        .unwrap();
+    let lb = Daemon::remote(format!("http://127.0.0.1:{nginx_port}"), sessions.clone());
+    let ids: Vec<String> = (0..SESSIONS).map(id).collect();
+
+    // Six sessions started and linked through nginx, one after the other: each lands on the
+    // least loaded node, and runs on exactly one.
+    for i in 0..SESSIONS {
+        lb.linked_session(&sim, &id(i), &phone(i), &format!("User {i}"))
+            .await;
+    }
+    for session in &ids {
+        wait_login_on_disk(&sessions, session).await;
+    }
+    let placed = assert_each_runs_once(&nodes, &ids).await;
+    let owned = owners(&lb).await;
+    for (session, node) in &placed {
+        assert_eq!(
+            owned[session].as_deref(),
+            Some(node.as_str()),
+            "Redis agrees"
+        );
+    }
+    let per_node: BTreeMap<&String, usize> = placed.values().fold(BTreeMap::new(), |mut m, n| {
+        *m.entry(n).or_default() += 1;
+        m
+    });
+    assert_eq!(
+        per_node.len(),
+        NODES,
+        "every node got sessions: {per_node:?}"
+    );
+    assert!(
+        per_node.values().all(|n| *n == SESSIONS / NODES),
+        "{per_node:?}"
+    );
+
+    // Any node answers for any session (forwarding to the owner), and says who owns it.
+    for (i, session) in ids.iter().enumerate() {
+        for node in &nodes {
+            let (status, headers, body) =
+                node.get_raw(&format!("/client/getState/{session}")).await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body, json!({"success": true, "state": "CONNECTED"}));
+            assert_eq!(headers["x-wagw-node"], placed[session].as_str());
+        }
+        let (status, body) = lb
+            .post(
+                &format!("/client/sendMessage/{session}"),
+                json!({"chatId": format!("{FRIEND}@c.us"), "contentType": "string", "content": format!("hello from {session}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let sent = sim.sent(&phone(i)).await;
+        assert!(
+            sent.iter()
+                .any(|m| m["body"] == format!("hello from {session}")),
+            "{sent:?}"
+        );
+    }
+    // A WebSocket opened on a node that does not run the session gets its events (the node
+    // joins it to the owner's).
+    let watched = &ids[0];
+    let elsewhere = nodes
+        .iter()
+        .enumerate()
+        .find(|(i, _)| node_id(*i) != placed[watched])
+        .map(|(_, n)| n)
+        .unwrap();
+    let ws = WsClient::connect(elsewhere, watched).await;
+    sim.send(json!({"from": FRIEND, "to": phone(0), "body": "over the forwarded socket"}))
+        .await;
+    eventually(
+        Duration::from_secs(30),
+        "the event over the forwarded WebSocket",
+        async || {
+            ws.frames().into_iter().find(|f| {
+                f["dataType"] == "message"
+                    && f["sessionId"] == watched.as_str()
+                    && f["data"]["message"]["body"] == "over the forwarded socket"
+            })
+        },
+    )
+    .await;
+
+    let (status, body) = lb.get("/session/getSessions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["result"],
+        json!(ids),
+        "every node lists the whole cluster"
+    );
+    let (status, body) = lb.post("/cluster/drain/nobody", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // SIGKILL one node: its sessions come back on the others from the same profiles, without
+    // a QR, and what their contacts sent meanwhile reaches the webhook.
+    let victim = 0;
+    let victims: BTreeSet<String> = placed
+        .iter()
+        .filter(|(_, n)| **n == node_id(victim))
+        .map(|(s, _)| s.clone())
+        .collect();
+    let seen = hook.bodies().len();
+    nodes[victim].kill();
+    // Its browsers die with it (PDEATHSIG); what is sent once their sockets are closed waits
+    // for the device, as WhatsApp's server keeps it.
+    for session in &victims {
+        let i: usize = session[1..].parse().unwrap();
+        eventually(
+            Duration::from_secs(15),
+            "the dead node's socket to close",
+            async || {
+                let (_, account) = sim
+                    .control("GET", &format!("accounts/{}", phone(i)), None)
+                    .await;
+                (account["connectedDevices"] == 0).then_some(())
+            },
+        )
+        .await;
+    }
+    for session in &victims {
+        let i: usize = session[1..].parse().unwrap();
+        sim.send(json!({"from": FRIEND, "to": phone(i), "body": format!("while {session} moved")}))
+            .await;
+    }
+    let took = wait_moved(&lb, &victims, &node_id(victim)).await;
+    eprintln!(
+        "takeover of {} sessions after SIGKILL: {took:?}",
+        victims.len()
+    );
+    for session in &victims {
+        let body = format!("while {session} moved");
+        hook.wait_for(&body, |b| {
+            b["dataType"] == "message"
+                && b["sessionId"] == session.as_str()
+                && b["data"]["message"]["body"] == body
+        })
+        .await;
+        let (at, _) = hook
+            .bodies()
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b["dataType"] == "message" && b["data"]["message"]["body"] == body)
+            .map(|(at, b)| (at, b.clone()))
+            .unwrap();
+        assert_ne!(hook.headers()[at]["x-wagw-node"], node_id(victim));
+    }
+    assert!(
+        qrs_of(&hook, seen, &victims).is_empty(),
+        "taken over without a QR"
+    );
+    let mut takeovers = 0.0;
+    for node in nodes.iter().filter(|n| n.is_running()) {
+        let (_, _, text) = node.get_raw("/metrics").await;
+        let text = String::from_utf8(text).unwrap();
+        takeovers += text
+            .lines()
+            .find(|l| l.starts_with("wagw_cluster_lease_events_total{event=\"takeover\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    assert_eq!(
+        takeovers as usize,
+        victims.len(),
+        "/metrics counts the takeovers"
+    );
+    assert_eq!(conflicts(&sim).await, 0, "no device was ever opened twice");
+    let placed = assert_each_runs_once(&nodes, &ids).await;
+
+    // The node comes back (same NODE_ID and port) and takes new work again.
+    nodes[victim] = nodes[victim].start_again();
+    eventually(Duration::from_secs(20), "the node to rejoin", async || {
+        let (_, body) = lb.get("/cluster/nodes").await;
+        (body["nodes"].as_array()?.len() == NODES).then_some(())
+    })
+    .await;
+
+    // Drain a node through nginx: its sessions move without a QR, and it keeps none.
+    let drained = 1;
+    let moving: BTreeSet<String> = placed
+        .iter()
+        .filter(|(_, n)| **n == node_id(drained))
+        .map(|(s, _)| s.clone())
+        .collect();
+    assert!(!moving.is_empty(), "{placed:?}");
+    let seen = hook.bodies().len();
+    let (status, body) = lb
+        .post(&format!("/cluster/drain/{}", node_id(drained)), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let handed: BTreeSet<String> = body["handedOff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(handed, moving);
+    let took = wait_moved(&lb, &moving, &node_id(drained)).await;
+    eprintln!("drain moved {} sessions in {took:?}", moving.len());
+    assert!(
+        qrs_of(&hook, seen, &moving).is_empty(),
+        "moved without a QR"
+    );
+    assert_eq!(conflicts(&sim).await, 0);
+    let placed = assert_each_runs_once(&nodes, &ids).await;
+    assert!(!placed.values().any(|n| *n == node_id(drained)));
+    assert!(
+        placed.values().any(|n| *n == node_id(victim)),
+        "the node that came back (empty) took its share: {placed:?}"
+    );
+    let (_, body) = lb.get("/cluster/nodes").await;
+    let drained_info = body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == node_id(drained).as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(drained_info["draining"], true);
+    assert_eq!(drained_info["sessions"], 0);
+
+    // Redis restarts and forgets everything: no session runs twice, and all come back.
+    let seen = hook.bodies().len();
+    drop(std::mem::replace(
+        &mut redis,
+        Service(Command::new("true").spawn().unwrap()),
+    ));
+    redis = start_redis(&redis_bin, redis_port).await;
+    let all: BTreeSet<String> = ids.iter().cloned().collect();
+    let took = wait_moved(&lb, &all, &node_id(drained)).await;
+    eprintln!("all sessions back {took:?} after the Redis restart");
+    assert_eq!(conflicts(&sim).await, 0, "no session ran twice");
+    assert!(
+        qrs_of(&hook, seen, &all).is_empty(),
+        "no QR after the Redis restart"
+    );
+    assert_each_runs_once(&nodes, &ids).await;
+
+    // Redis gone for longer than the renew deadline (a partition, as the nodes see it): every
+    // node stops its browsers on its own, before the leases could expire; once Redis is back,
+    // every session comes back, once.
+    let seen = hook.bodies().len();
+    drop(std::mem::replace(
+        &mut redis,
+        Service(Command::new("true").spawn().unwrap()),
+    ));
+    let cut = Instant::now();
+    eventually(
+        Duration::from_secs(15),
+        "every node to stop its browsers",
+        async || {
+            for (i, node) in nodes.iter().enumerate() {
+                if i == drained || !node.is_running() {
+                    continue;
+                }
+                for session in &ids {
+                    if local_state(node, session).await["message"] != "session_not_found" {
+                        return None;
+                    }
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+    let stopped = cut.elapsed();
+    eprintln!("browsers stopped {stopped:?} after Redis went away");
+    assert!(
+        stopped < lease_ttl(),
+        "stopped within the lease TTL: {stopped:?}"
+    );
+    redis = start_redis(&redis_bin, redis_port).await;
+    let took = wait_moved(&lb, &all, &node_id(drained)).await;
+    eprintln!("all sessions back {took:?} after a Redis outage");
+    assert_eq!(conflicts(&sim).await, 0, "no session ran twice");
+    assert!(
+        qrs_of(&hook, seen, &all).is_empty(),
+        "no QR after the outage"
+    );
+    assert_each_runs_once(&nodes, &ids).await;
+    drop(redis);
+}
+
+/// The lease primitives against a real redis-server: one holder at a time, fencing tokens that
+/// grow with each holding, a renew only by the exact holding, a clean release that the next
+/// holder sees, and a lease set again after Redis lost it (but not after a clean release).
+#[tokio::test(flavor = "multi_thread")]
+async fn leases_fence_their_holders() {
+    use wa_gateway::cluster::lease::{Acquired, Renewal};
+    use wa_gateway::cluster::store::Store;
+
+    let Some(redis_bin) = find_binary("redis-server") else {
+        eprintln!("SKIPPED lease test: redis-server not found (scripts/setup.sh installs it)");
+        return;
+    };
+    let port = free_port();
+    let redis = start_redis(&redis_bin, port).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let store = Store::connect(&url, Duration::from_secs(5)).await.unwrap();
+    let ttl = Duration::from_millis(1500);
+
+    let Acquired::Ours { value: a, clean } = store.acquire("s", "a", ttl).await.unwrap() else {
+        panic!("a free lease is taken");
+    };
+    assert_eq!(
+        (a.as_str(), clean),
+        ("a:1", false),
+        "token 1, no clean release before"
+    );
+    assert_eq!(store.acquire("s", "b", ttl).await.unwrap(), Acquired::Taken);
+    assert_eq!(store.renew("s", "b:1", ttl).await.unwrap(), Renewal::Lost);
+    assert_eq!(store.renew("s", &a, ttl).await.unwrap(), Renewal::Extended);
+    assert_eq!(store.owner("s").await.unwrap().as_deref(), Some("a"));
+    assert_eq!(
+        store.wanted().await.unwrap(),
+        vec!["s".to_string()],
+        "a renew lists the session"
+    );
+
+    // a stops renewing: the lease expires and b takes it with the next token; a's renew fails.
+    let b = eventually(
+        Duration::from_secs(5),
+        "the lease to expire",
+        async || match store.acquire("s", "b", ttl).await.unwrap() {
+            Acquired::Ours { value, clean } => Some((value, clean)),
+            Acquired::Taken => None,
+        },
+    )
+    .await;
+    assert_eq!(b, ("b:2".to_string(), false));
+    assert_eq!(store.renew("s", &a, ttl).await.unwrap(), Renewal::Lost);
+
+    // b releases cleanly (a handoff): the next holder knows, and may start at once.
+    store.release("s", &b.0, false).await.unwrap();
+    assert_eq!(store.owner("s").await.unwrap(), None);
+    assert_eq!(
+        store.renew("s", &b.0, ttl).await.unwrap(),
+        Renewal::Lost,
+        "no renew after a release"
+    );
+    let Acquired::Ours { value: c, clean } = store.acquire("s", "c", ttl).await.unwrap() else {
+        panic!("a released lease is free");
+    };
+    assert_eq!((c.as_str(), clean), ("c:3", true));
+
+    // Redis loses everything: the holder's renew sets its lease again.
+    let mut conn = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.renew("s", &c, ttl).await.unwrap(),
+        Renewal::Reasserted
+    );
+    assert_eq!(store.owner("s").await.unwrap().as_deref(), Some("c"));
+    store.release("s", &c, true).await.unwrap();
+    assert!(
+        store.wanted().await.unwrap().is_empty(),
+        "a stop forgets the session"
+    );
+    drop(redis);
+}
