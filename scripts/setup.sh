@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what running and testing wa-gateway needs, when it is missing: Debian's Chromium
-# (and fonts), redis-server and nginx (the cluster test starts its own of each); with
-# --with-node, Node.js/npm for the whatsapp-web.js compatibility check and that check's
-# packages; with --with-fuzz, schemathesis (from PyPI, in a venv under the target dir) for
-# scripts/fuzz.sh. Safe to run again.
+# (and fonts) and its headless shell; with --with-node (the test suite), Node.js/npm for the
+# whatsapp-web.js compatibility check and that check's packages, and redis-server and nginx
+# (the cluster test starts its own of each); with --with-fuzz, schemathesis (from PyPI, in a
+# venv under the target dir) for scripts/fuzz.sh. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +27,12 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-freefont-ttf)
 # The default browser while HEADLESS is TRUE (see README, "Chromium per session").
 command -v chromium-headless-shell >/dev/null 2>&1 || missing+=(chromium-headless-shell)
-# The cluster end-to-end test runs a Redis and a stock nginx in front of three nodes.
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if $with_node; then
+  # The cluster end-to-end test runs a Redis and a stock nginx in front of three nodes (not for
+  # running the gateway: Debian's packages start system services).
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+fi
 if $with_fuzz; then
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)

@@ -367,8 +367,10 @@ impl Outbox {
     ) -> StoreResult<()> {
         self.db()
             .prepare_cached(
+                // Only while pending: the disk cap may have dead-lettered it meanwhile, and its
+                // reason must stay.
                 "UPDATE deliveries SET attempts = ?4, last_error = ?5
-                 WHERE session = ?1 AND url = ?2 AND seq = ?3",
+                 WHERE session = ?1 AND url = ?2 AND seq = ?3 AND state = 'pending'",
             )?
             .execute(params![session, url, seq, attempts, error])?;
         Ok(())
@@ -386,7 +388,7 @@ impl Outbox {
         self.db()
             .prepare_cached(
                 "UPDATE deliveries SET state = 'dead', attempts = ?4, last_error = ?5, dead_ms = ?6
-                 WHERE session = ?1 AND url = ?2 AND seq = ?3",
+                 WHERE session = ?1 AND url = ?2 AND seq = ?3 AND state = 'pending'",
             )?
             .execute(params![session, url, seq, attempts, error, now_ms()])?;
         Ok(())

@@ -167,6 +167,9 @@ async fn max_sessions_and_failed_starts_leave_nothing() {
     // WhatsApp Web unreachable: the start fails, and leaves no folder and no process.
     let mut env = Daemon::env_for(&sim, None, &dir.0);
     env.insert("WHATSAPP_WEB_URL".into(), "http://127.0.0.1:9/".into());
+    // The folders m1 and m2 of the first part stay on disk: restoring them at boot would race
+    // with the starts below (and fail the same way), so this daemon restores nothing.
+    env.insert("AUTO_START_SESSIONS".into(), "false".into());
     let daemon = Daemon::start(env);
     let (status, body) = daemon.get("/session/start/nowhere").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
