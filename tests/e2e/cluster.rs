@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{API_KEY, Daemon, Sim, TempDir, WebhookReceiver, WsClient, eventually};
+use crate::support::{
+    API_KEY, Daemon, Sim, TempDir, WebhookReceiver, WsClient, eventually, wait_login_on_disk,
+};
 
 const NODES: usize = 3;
 const SESSIONS: usize = 6;
@@ -263,21 +265,6 @@ async fn wait_moved(lb: &Daemon, ids: &BTreeSet<String>, away_from: &str) -> Dur
     })
     .await;
     started.elapsed()
-}
-
-/// Waits until the simulator's device login of session `id` is in its profile on disk (a
-/// SIGKILL before that would lose it, as it would on a real machine).
-async fn wait_login_on_disk(dir: &Path, id: &str) {
-    let leveldb = dir.join(format!("session-{id}/Default/Local Storage/leveldb"));
-    eventually(Duration::from_secs(30), "the login on disk", async || {
-        let files = std::fs::read_dir(&leveldb).ok()?;
-        files
-            .flatten()
-            .filter_map(|f| std::fs::read(f.path()).ok())
-            .any(|bytes| bytes.windows(17).any(|w| w == b"WASim.deviceLogin"))
-            .then_some(())
-    })
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -104,20 +104,6 @@ async fn sigkill_leaves_no_chromium_and_orphans_are_ended_at_boot() {
     wait_no_chromium(&dir.0).await;
 }
 
-/// Waits until the simulator's device login of session `id` is in its profile on disk.
-async fn wait_login_on_disk(dir: &Path, id: &str) {
-    let leveldb = dir.join(format!("session-{id}/Default/Local Storage/leveldb"));
-    eventually(Duration::from_secs(30), "the login on disk", async || {
-        let files = std::fs::read_dir(&leveldb).ok()?;
-        files
-            .flatten()
-            .filter_map(|f| std::fs::read(f.path()).ok())
-            .any(|bytes| bytes.windows(17).any(|w| w == b"WASim.deviceLogin"))
-            .then_some(())
-    })
-    .await;
-}
-
 fn browser_mains(dir: &Path, id: &str) -> usize {
     let flag = format!(
         "--user-data-dir={}",

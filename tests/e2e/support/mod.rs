@@ -559,6 +559,22 @@ pub fn chromium_processes_under(dir: &Path) -> usize {
     chromium_processes(dir).len()
 }
 
+/// Waits until the simulator's device login of session `id` is in its profile under `dir` on
+/// disk: Chromium writes localStorage a few seconds late, and a SIGKILL before that loses the
+/// login, as it would on a real machine.
+pub async fn wait_login_on_disk(dir: &Path, id: &str) {
+    let leveldb = dir.join(format!("session-{id}/Default/Local Storage/leveldb"));
+    eventually(Duration::from_secs(30), "the login on disk", async || {
+        let files = std::fs::read_dir(&leveldb).ok()?;
+        files
+            .flatten()
+            .filter_map(|f| std::fs::read(f.path()).ok())
+            .any(|bytes| bytes.windows(17).any(|w| w == b"WASim.deviceLogin"))
+            .then_some(())
+    })
+    .await;
+}
+
 /// Waits until no Chromium runs on `dir` (children exit shortly after the browser).
 pub async fn wait_no_chromium(dir: &Path) {
     eventually(
