@@ -89,28 +89,23 @@ fn default_daemon() -> PathBuf {
 
 // ---- the webhook receiver -------------------------------------------------------------------
 
-/// Arrival times of `message` webhooks by their body, and how many `ready` events came.
+/// Arrival times of `message` webhooks by their body.
 #[derive(Clone, Default)]
 struct Receiver {
     arrivals: Arc<Mutex<HashMap<String, Instant>>>,
-    ready: Arc<Mutex<usize>>,
 }
 
 async fn hook(State(receiver): State<Receiver>, body: axum::body::Bytes) -> &'static str {
     let now = Instant::now();
     if let Ok(event) = serde_json::from_slice::<Value>(&body) {
-        match event["dataType"].as_str() {
-            Some("message") => {
-                if let Some(text) = event["data"]["message"]["body"].as_str() {
-                    receiver
-                        .arrivals
-                        .lock()
-                        .unwrap()
-                        .insert(text.to_owned(), now);
-                }
+        if event["dataType"] == "message" {
+            if let Some(text) = event["data"]["message"]["body"].as_str() {
+                receiver
+                    .arrivals
+                    .lock()
+                    .unwrap()
+                    .insert(text.to_owned(), now);
             }
-            Some("ready") => *receiver.ready.lock().unwrap() += 1,
-            _ => {}
         }
     }
     "{\"success\":true}"
