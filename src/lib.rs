@@ -42,15 +42,23 @@ impl Gateway {
     /// Builds the app and binds its port (0 picks a free one).
     pub async fn bind(config: Config) -> std::io::Result<Self> {
         let config = Arc::new(config);
+        // Cluster mode: Redis first, as this node's outbox file is opened only under its lease.
+        let prepared = match &config.cluster {
+            Some(_) => Some(
+                cluster::Cluster::prepare(&config)
+                    .await
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
         let bus = Arc::new(EventBus::new(config.clone()).map_err(std::io::Error::other)?);
         spawn_outbox_pruning(&bus);
         let sessions = SessionManager::new(config.clone(), bus.clone());
         let keys = Arc::new(http::key_store::KeyStore::open(&config.sessions_path)?);
         let listener = TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], config.port))).await?;
-        let cluster = match &config.cluster {
-            Some(_) => Some(
-                cluster::Cluster::connect(&config, sessions.clone())
-                    .await
+        let cluster = match prepared {
+            Some(prepared) => Some(
+                cluster::Cluster::new(&config, prepared, sessions.clone(), bus.clone())
                     .map_err(std::io::Error::other)?,
             ),
             None => None,
@@ -122,6 +130,9 @@ impl Gateway {
             cluster.shutdown().await;
         }
         state.bus.flush(grace).await;
+        if let Some(cluster) = &state.cluster {
+            cluster.release_own_outbox().await;
+        }
         tracing::info!("stopped");
         Ok(())
     }

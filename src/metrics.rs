@@ -34,6 +34,7 @@ struct Metrics {
     webhook_dead_letters: IntGaugeVec,
     cluster_leases: IntCounterVec,
     cluster_forwarded: IntCounterVec,
+    cluster_adopted: IntCounterVec,
     /// One scrape at a time: the per-session gauges are reset and refilled for each.
     render_lock: Mutex<()>,
 }
@@ -157,6 +158,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             "Cluster mode: requests this node passed to the node owning their session",
             &["kind"],
         ),
+        cluster_adopted: counter(
+            "wagw_cluster_outbox_adopted_total",
+            "Cluster mode: events and webhook deliveries this node moved out of a stopped node's outbox to carry on with them",
+            &["kind"],
+        ),
         render_lock: Mutex::new(()),
         registry,
     }
@@ -250,6 +256,18 @@ pub fn cluster_lease(event: &str) {
 /// Cluster mode: a request (`http`) or WebSocket (`websocket`) passed to its session's owner.
 pub fn cluster_forwarded(kind: &str) {
     METRICS.cluster_forwarded.with_label_values(&[kind]).inc();
+}
+
+/// Cluster mode: what was moved out of a stopped node's outbox (`events`, `deliveries`).
+pub fn cluster_adopted(events: usize, deliveries: usize) {
+    METRICS
+        .cluster_adopted
+        .with_label_values(&["events"])
+        .inc_by(events as u64);
+    METRICS
+        .cluster_adopted
+        .with_label_values(&["deliveries"])
+        .inc_by(deliveries as u64);
 }
 
 /// The watchdog brought a session back: `action` is `reload` or `relaunch`.

@@ -7,6 +7,8 @@
 //! - [`lease`]: acquire, renew (check-and-extend), release, with fencing tokens.
 //! - [`registry`]: node heartbeats, placement on the least loaded node.
 //! - [`forward`]: passing a request to the owner node.
+//! - [`outboxes`]: each node's webhook outbox under a lease; a gone node's queues carried on by
+//!   the others; webhook settings shared in Redis.
 //!
 //! Safety: a holder renews every third of the TTL and stops the browser once it could not
 //! renew for half of it, so it is gone before the lease can expire. A node taking a lease whose
@@ -15,6 +17,7 @@
 
 pub mod forward;
 pub mod lease;
+pub mod outboxes;
 pub mod registry;
 pub mod store;
 
@@ -29,9 +32,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{ClusterConfig, Config};
+use crate::events::EventBus;
 use crate::session::browser::profile_dir;
 use crate::session::{SessionId, SessionManager, StartError};
 use lease::{Acquired, Renewal};
+use outboxes::{OwnLease, OwnOutbox};
 use registry::NodeInfo;
 use store::Store;
 
@@ -41,6 +46,8 @@ const TICK: Duration = Duration::from_secs(1);
 const NODE_TTL: Duration = Duration::from_secs(5);
 /// A session whose start failed here is left to others (or a later try) for this long.
 const CLAIM_BACKOFF: Duration = Duration::from_secs(30);
+/// Every this many ticks, the outboxes of gone nodes are swept for queues nobody carries on.
+const SWEEP_EVERY: u32 = 5;
 
 /// A lease this node holds, kept alive by its renew task.
 struct Held {
@@ -62,6 +69,8 @@ pub struct Cluster {
     pub config: ClusterConfig,
     store: Store,
     sessions: Arc<SessionManager>,
+    bus: Arc<EventBus>,
+    own_outbox: tokio::sync::Mutex<OwnLease>,
     sessions_path: PathBuf,
     auto_start: bool,
     held: DashMap<String, Held>,
@@ -78,13 +87,22 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Connects to Redis (waiting up to 30 s for it).
-    pub async fn connect(
+    /// Connects to Redis (waiting up to 30 s for it) and takes this node's lease on its webhook
+    /// outbox file: both before the outbox is opened.
+    pub async fn prepare(config: &Config) -> Result<(Store, OwnOutbox), String> {
+        let cluster = config.cluster.as_ref().expect("cluster mode is on");
+        let store = Store::connect(&cluster.redis_url, Duration::from_secs(30)).await?;
+        let own = OwnOutbox::claim(&store, &cluster.node_id, cluster.lease_ttl).await?;
+        Ok((store, own))
+    }
+
+    pub fn new(
         config: &Config,
+        (store, own): (Store, OwnOutbox),
         sessions: Arc<SessionManager>,
+        bus: Arc<EventBus>,
     ) -> Result<Arc<Cluster>, String> {
         let cluster = config.cluster.clone().expect("cluster mode is on");
-        let store = Store::connect(&cluster.redis_url, Duration::from_secs(30)).await?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .build()
@@ -93,6 +111,12 @@ impl Cluster {
             config: cluster,
             store,
             sessions,
+            bus,
+            own_outbox: tokio::sync::Mutex::new(OwnLease {
+                value: own.value,
+                last_ok: Instant::now(),
+                paused: false,
+            }),
             sessions_path: config.sessions_path.clone(),
             auto_start: config.auto_start_sessions,
             held: DashMap::new(),
@@ -131,11 +155,15 @@ impl Cluster {
         }
         let me = self.me.clone();
         tokio::spawn(async move {
-            loop {
+            for tick in 0u32.. {
                 let Some(cluster) = me.upgrade() else { return };
                 cluster.heartbeat().await;
+                cluster.keep_own_outbox().await;
                 cluster.write_back_wanted().await;
                 cluster.claim_orphans().await;
+                if tick % SWEEP_EVERY == SWEEP_EVERY - 1 {
+                    cluster.sweep_outboxes().await;
+                }
                 drop(cluster);
                 tokio::time::sleep(TICK).await;
             }
@@ -159,7 +187,14 @@ impl Cluster {
 
     async fn write_back_wanted(&self) {
         let ids: Vec<String> = self.rewant.iter().map(|e| e.key().clone()).collect();
-        if !ids.is_empty() && self.store.want(&ids).await.is_ok() {
+        if ids.is_empty() {
+            return;
+        }
+        // First what Redis may have lost with them, for the node that takes them next.
+        for id in &ids {
+            self.reassert_webhook(id).await;
+        }
+        if self.store.want(&ids).await.is_ok() {
             for id in ids {
                 self.rewant.remove(&id);
             }
@@ -249,6 +284,10 @@ impl Cluster {
         };
         self.hold(id_str, value.clone(), acquired_at);
         crate::metrics::cluster_lease("acquired");
+        // Before the first event of this run: the session's webhook settings apply here, then
+        // the queues and events a gone node held for it continue here.
+        self.load_webhook(id_str).await;
+        self.adopt_queues_of(id_str).await;
         let profile_exists = profile_dir(&self.sessions_path, id_str).exists();
         if !clean && profile_exists {
             // The last holder did not say it stopped: by one TTL from now it has, whatever
@@ -260,6 +299,8 @@ impl Cluster {
                     "the lease was lost while waiting".into(),
                 ));
             }
+            // A holder paused past its lease may have raised a last event meanwhile.
+            self.adopt_queues_of(id_str).await;
         }
         if profile_exists {
             self.clear_profile(id_str).await;
@@ -420,6 +461,16 @@ impl Cluster {
         let _ = self.store.leave(&self.config.node_id).await;
     }
 
+    /// At the very end of a shutdown, after the last webhook flush: what is still queued is
+    /// left for the other nodes to carry on.
+    pub async fn release_own_outbox(&self) {
+        let value = self.own_outbox.lock().await.value.clone();
+        let _ = self
+            .store
+            .release_outbox(&self.config.node_id, &value)
+            .await;
+    }
+
     /// Where a request for session `id` should be answered; `start` places a session that
     /// has no owner on the least loaded node.
     pub async fn route(&self, id: &str, start: bool) -> Route {
@@ -529,6 +580,9 @@ async fn keep_lease(
                 tracing::warn!(session = %id, "lease was missing from Redis (restarted?); set again");
                 last_ok = sent;
                 failing = false;
+                if let Some(cluster) = cluster.upgrade() {
+                    cluster.reassert_webhook(&id).await;
+                }
                 None
             }
             Ok(Ok(Renewal::Lost)) => Some(false),

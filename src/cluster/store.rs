@@ -37,6 +37,15 @@ pub(super) mod keys {
     pub fn node(id: &str) -> String {
         format!("wagw:node:{id}")
     }
+    /// `<node>:<nonce>` of the node using a node's webhook outbox file: the node itself while
+    /// it runs, another one carrying its queues on once it is gone.
+    pub fn outbox(node: &str) -> String {
+        format!("wagw:outbox:{node}")
+    }
+    /// A session's webhook settings set through the API (JSON).
+    pub fn webhook(id: &str) -> String {
+        format!("wagw:webhook:{id}")
+    }
 }
 
 impl Store {

@@ -88,9 +88,15 @@ impl EventBus {
     /// Opens the outbox under SESSIONS_PATH and starts the workers of what is still pending.
     /// Needs a Tokio runtime.
     pub fn new(config: Arc<Config>) -> StoreResult<Self> {
-        let outbox = Arc::new(Outbox::open(&config.outbox_dir())?);
+        let node = config.cluster.as_ref().map(|c| c.node_id.as_str());
+        let outbox = Arc::new(Outbox::open_for(&config.outbox_dir(), node)?);
         let settings: Arc<DashMap<String, WebhookSettings>> = Arc::default();
-        for (session, json) in outbox.all_settings()? {
+        // In cluster mode the settings live in Redis and are loaded with each session's lease.
+        let stored_settings = match node {
+            None => outbox.all_settings()?,
+            Some(_) => Vec::new(),
+        };
+        for (session, json) in stored_settings {
             match serde_json::from_str(&json) {
                 Ok(parsed) => {
                     settings.insert(session, parsed);
@@ -152,7 +158,10 @@ impl EventBus {
             &body,
             &urls,
         ) {
-            Ok(Some(seq)) => (seq, derived_id.unwrap_or_else(|| outbox::event_id(seq))),
+            Ok(Some(seq)) => (
+                seq,
+                derived_id.unwrap_or_else(|| self.outbox.id_of_seq(seq)),
+            ),
             Ok(None) => {
                 tracing::debug!(session = %event.session_id, "message event already raised, not again");
                 return;
@@ -269,8 +278,17 @@ impl EventBus {
 
     /// The session's webhook as it applies now, and where it comes from.
     pub fn webhook_settings(&self, session_id: &str) -> (WebhookSource, Option<WebhookSettings>) {
-        if let Some(setting) = self.settings.get(session_id) {
-            return (WebhookSource::Api, Some(setting.clone()));
+        self.describe_webhook(session_id, self.api_webhook(session_id))
+    }
+
+    /// The session's webhook given its API settings (`api`), else the environment's.
+    pub fn describe_webhook(
+        &self,
+        session_id: &str,
+        api: Option<WebhookSettings>,
+    ) -> (WebhookSource, Option<WebhookSettings>) {
+        if let Some(setting) = api {
+            return (WebhookSource::Api, Some(setting));
         }
         match self.config.webhook_url_for(session_id) {
             Some(url) => (
@@ -285,19 +303,64 @@ impl EventBus {
         }
     }
 
-    /// Sets a session's webhook (validated by the caller) and persists it.
+    /// Sets a session's webhook (validated by the caller) and persists it (in cluster mode the
+    /// caller has stored it in Redis).
     pub fn set_webhook(&self, session_id: &str, settings: WebhookSettings) -> StoreResult<()> {
-        let json = serde_json::to_string(&settings).expect("settings serialise");
-        self.outbox.save_settings(session_id, &json)?;
+        if self.config.cluster.is_none() {
+            let json = serde_json::to_string(&settings).expect("settings serialise");
+            self.outbox.save_settings(session_id, &json)?;
+        }
         self.settings.insert(session_id.to_owned(), settings);
         Ok(())
     }
 
     /// Clears a session's API webhook; the env's applies again. `false` when none was set.
     pub fn clear_webhook(&self, session_id: &str) -> StoreResult<bool> {
-        let cleared = self.outbox.clear_settings(session_id)?;
-        self.settings.remove(session_id);
+        let mut cleared = self.settings.remove(session_id).is_some();
+        if self.config.cluster.is_none() {
+            cleared = self.outbox.clear_settings(session_id)?;
+        }
         Ok(cleared)
+    }
+
+    /// Cluster mode: the session's API webhook as Redis holds it, applied here (its lease was
+    /// just taken).
+    pub fn apply_webhook(&self, session_id: &str, settings: Option<WebhookSettings>) {
+        match settings {
+            Some(settings) => self.settings.insert(session_id.to_owned(), settings),
+            None => self.settings.remove(session_id).map(|(_, s)| s),
+        };
+    }
+
+    /// The session's webhook set through the API, as this node applies it.
+    pub fn api_webhook(&self, session_id: &str) -> Option<WebhookSettings> {
+        self.settings.get(session_id).map(|s| s.clone())
+    }
+
+    /// Cluster mode: moves a session's events and queues out of a stopped node's outbox file
+    /// into this node's, and starts delivering them here.
+    pub fn adopt_session(
+        &self,
+        file: &std::path::Path,
+        node: &str,
+        session_id: &str,
+    ) -> StoreResult<outbox::Adopted> {
+        let adopted = self.outbox.adopt_session(file, node, session_id)?;
+        for url in &adopted.urls {
+            self.webhooks.wake(session_id, url);
+        }
+        if adopted.events > 0
+            && let Ok(held) = self.outbox.stored_bytes()
+        {
+            self.stored_bytes.store(held, Ordering::Relaxed);
+        }
+        Ok(adopted)
+    }
+
+    /// Cluster mode: holds every webhook delivery back while this node's claim on its outbox
+    /// file is in doubt.
+    pub fn pause_deliveries(&self, paused: bool) {
+        self.webhooks.pause(paused);
     }
 
     /// Puts dead letters back in their queues (all, or from `from_seq` on); returns how many.

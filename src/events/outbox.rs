@@ -59,14 +59,15 @@ pub fn parse_event_id(id: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
-/// Whether a text looks like one of our event ids (`evt_<seq>` or a derived `evt_m...`).
+/// Whether a text looks like one of our event ids: `evt_<seq>`, a derived `evt_m...`, or a
+/// cluster node's `evt_<node>.<seq>`.
 pub fn is_event_id(id: &str) -> bool {
     parse_event_id(id).is_some()
-        || id.strip_prefix("evt_m").is_some_and(|rest| {
+        || id.strip_prefix("evt_").is_some_and(|rest| {
             !rest.is_empty()
                 && rest
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         })
 }
 
@@ -145,6 +146,23 @@ pub struct Eviction {
 
 pub struct Outbox {
     db: Mutex<Connection>,
+    /// Cluster mode: every event id is stored whole, `evt_<node>.<seq>`, so ids stay unique
+    /// when a session's events move into another node's outbox (see [`Outbox::adopt_session`]).
+    id_prefix: Option<String>,
+}
+
+/// What [`Outbox::adopt_session`] moved.
+#[derive(Debug, Default, PartialEq)]
+pub struct Adopted {
+    pub events: usize,
+    pub deliveries: usize,
+    /// The URLs with pending deliveries now (their workers are to be woken).
+    pub urls: Vec<String>,
+}
+
+/// The prefix of the ids of the node named `node`.
+pub fn node_id_prefix(node: &str) -> String {
+    format!("evt_{node}.")
 }
 
 const SCHEMA: &str = "
@@ -193,6 +211,11 @@ fn restrict_to_owner(path: &Path) {
 impl Outbox {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Self> {
+        Self::open_for(dir, None)
+    }
+
+    /// Opens the outbox of cluster node `node` (its event ids carry the node's name).
+    pub fn open_for(dir: &Path, node: Option<&str>) -> StoreResult<Self> {
         crate::private_files::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(FILE_NAME);
@@ -206,7 +229,18 @@ impl Outbox {
         db.set_prepared_statement_cache_capacity(64);
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
-        Ok(Outbox { db: Mutex::new(db) })
+        Ok(Outbox {
+            db: Mutex::new(db),
+            id_prefix: node.map(node_id_prefix),
+        })
+    }
+
+    /// The id of the event stored at `seq` without a derived id.
+    pub fn id_of_seq(&self, seq: i64) -> String {
+        match &self.id_prefix {
+            Some(prefix) => format!("{prefix}{seq}"),
+            None => event_id(seq),
+        }
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -243,6 +277,10 @@ impl Outbox {
             return Ok(None);
         }
         let seq = tx.last_insert_rowid();
+        if event_id.is_none() && self.id_prefix.is_some() {
+            tx.prepare_cached("UPDATE events SET event_id = ?1 WHERE seq = ?2")?
+                .execute(params![self.id_of_seq(seq), seq])?;
+        }
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO deliveries (session, url, seq, state) VALUES (?1, ?2, ?3, 'pending')",
@@ -594,6 +632,92 @@ impl Outbox {
         Ok(eviction)
     }
 
+    /// Moves a session's events (with their ids) and deliveries (pending and dead, with their
+    /// attempts) out of another node's outbox file into this one, keeping their order: the
+    /// session now runs here, so its queues continue here. The node named `node` owned the
+    /// file; the caller makes sure it is not running (it holds the file's lease).
+    ///
+    /// Copy first, then delete from the other file: a crash in between leaves the rows in both,
+    /// and moving again adds nothing (an event id is stored once, a delivery per event once).
+    pub fn adopt_session(&self, file: &Path, node: &str, session: &str) -> StoreResult<Adopted> {
+        let db = self.db();
+        db.execute(
+            "ATTACH DATABASE ?1 AS other",
+            params![file.to_string_lossy()],
+        )?;
+        let moved = (|| -> StoreResult<Adopted> {
+            let prefix = node_id_prefix(node);
+            let mut adopted = Adopted::default();
+            db.execute_batch("BEGIN IMMEDIATE")?;
+            let copied = (|| -> rusqlite::Result<()> {
+                adopted.events = db.execute(
+                    "INSERT INTO main.events (event_id, session, data_type, body, size, created_ms)
+                     SELECT COALESCE(event_id, ?2 || seq), session, data_type, body, size, created_ms
+                     FROM other.events WHERE session = ?1 ORDER BY seq
+                     ON CONFLICT(event_id) DO NOTHING",
+                    params![session, prefix],
+                )?;
+                adopted.deliveries = db.execute(
+                    "INSERT OR IGNORE INTO main.deliveries
+                        (session, url, seq, state, attempts, last_error, dead_ms)
+                     SELECT d.session, d.url, m.seq, d.state, d.attempts, d.last_error, d.dead_ms
+                     FROM other.deliveries d
+                     JOIN other.events o ON o.seq = d.seq
+                     JOIN main.events m ON m.event_id = COALESCE(o.event_id, ?2 || o.seq)
+                     WHERE d.session = ?1",
+                    params![session, prefix],
+                )?;
+                Ok(())
+            })();
+            match copied {
+                Ok(()) => db.execute_batch("COMMIT")?,
+                Err(err) => {
+                    let _ = db.execute_batch("ROLLBACK");
+                    return Err(err.into());
+                }
+            }
+            db.execute_batch("BEGIN IMMEDIATE")?;
+            let deleted = db
+                .execute(
+                    "DELETE FROM other.deliveries WHERE session = ?1",
+                    params![session],
+                )
+                .and_then(|_| {
+                    db.execute(
+                        "DELETE FROM other.events WHERE session = ?1",
+                        params![session],
+                    )
+                });
+            match deleted {
+                Ok(_) => db.execute_batch("COMMIT")?,
+                Err(err) => {
+                    let _ = db.execute_batch("ROLLBACK");
+                    return Err(err.into());
+                }
+            }
+            let mut stmt = db.prepare(
+                "SELECT DISTINCT url FROM main.deliveries WHERE session = ?1 AND state = 'pending'",
+            )?;
+            adopted.urls = stmt
+                .query_map(params![session], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(adopted)
+        })();
+        if let Err(err) = db.execute_batch("DETACH DATABASE other") {
+            tracing::warn!(error = %err, "cannot detach an adopted outbox");
+        }
+        moved
+    }
+
+    /// The sessions with events in another node's outbox file (the caller holds its lease).
+    pub fn sessions_in(file: &Path) -> StoreResult<Vec<String>> {
+        let db = Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut stmt = db.prepare("SELECT DISTINCT session FROM events ORDER BY session")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Per-session webhook settings (JSON), all sessions.
     pub fn all_settings(&self) -> StoreResult<Vec<(String, String)>> {
         let db = self.db();
@@ -686,6 +810,104 @@ mod tests {
         let after = outbox.events_after("s1", 0, 10).unwrap();
         assert_eq!(after.len(), 2);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn dir_of(tag: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "wagw-outbox-{tag}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ))
+    }
+
+    #[test]
+    fn a_gone_nodes_session_moves_whole_in_order_and_only_once() {
+        let (dir_a, dir_b) = (dir_of("a"), dir_of("b"));
+        let a = Outbox::open_for(&dir_a, Some("a")).unwrap();
+        let b = Outbox::open_for(&dir_b, Some("b")).unwrap();
+        let urls = vec!["http://h/".to_owned()];
+        // Node b already holds an event of its own, so the seqs differ from node a's.
+        b.append("s0", "ready", None, b"{}", &urls)
+            .unwrap()
+            .unwrap();
+        let delivered = a
+            .append("s1", "ready", None, b"{\"n\":1}", &urls)
+            .unwrap()
+            .unwrap();
+        a.delivered("s1", "http://h/", delivered).unwrap();
+        let failing = a
+            .append("s1", "message", Some("evt_mX"), b"{\"n\":2}", &urls)
+            .unwrap()
+            .unwrap();
+        a.failed("s1", "http://h/", failing, 3, "HTTP 503").unwrap();
+        let refused = a
+            .append("s1", "message_ack", None, b"{\"n\":3}", &urls)
+            .unwrap()
+            .unwrap();
+        a.dead_letter("s1", "http://h/", refused, 1, "HTTP 400")
+            .unwrap();
+        a.append("s2", "ready", None, b"{}", &urls)
+            .unwrap()
+            .unwrap();
+        let ids: Vec<String> = a
+            .events_after("s1", 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(
+            ids,
+            ["evt_a.1", "evt_mX", "evt_a.3"],
+            "cluster ids name their node"
+        );
+        drop(a);
+
+        let file = dir_a.join(FILE_NAME);
+        let moved = b.adopt_session(&file, "a", "s1").unwrap();
+        assert_eq!((moved.events, moved.deliveries), (3, 2));
+        assert_eq!(moved.urls, ["http://h/"]);
+        let here = b.events_after("s1", 0, 10).unwrap();
+        assert_eq!(
+            here.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+            ids,
+            "same ids, same order"
+        );
+        let head = b.head("s1", "http://h/").unwrap().unwrap();
+        assert_eq!(
+            (head.id.as_str(), head.attempts),
+            ("evt_mX", 3),
+            "the attempts go along"
+        );
+        assert_eq!(b.dead_letters("s1", 10).unwrap()[0].event_id, "evt_a.3");
+        assert_eq!(
+            b.seq_of("evt_mX").unwrap(),
+            Some(head.seq),
+            "resumable by the old id"
+        );
+        // The derived id is known here now: the message is not raised twice.
+        assert_eq!(
+            b.append("s1", "message", Some("evt_mX"), b"{}", &urls)
+                .unwrap(),
+            None
+        );
+        // Only s1 moved, and moving again finds nothing.
+        assert_eq!(Outbox::sessions_in(&file).unwrap(), ["s2"]);
+        let again = b.adopt_session(&file, "a", "s1").unwrap();
+        assert_eq!((again.events, again.deliveries), (0, 0));
+        // Events without a stored id (a node from before cluster mode) get their node's.
+        let legacy_dir = dir_of("legacy");
+        let legacy = Outbox::open(&legacy_dir).unwrap();
+        legacy
+            .append("s3", "ready", None, b"{}", &urls)
+            .unwrap()
+            .unwrap();
+        drop(legacy);
+        b.adopt_session(&legacy_dir.join(FILE_NAME), "old", "s3")
+            .unwrap();
+        assert_eq!(b.events_after("s3", 0, 10).unwrap()[0].id, "evt_old.1");
+        for dir in [dir_a, dir_b, legacy_dir] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 
     #[test]

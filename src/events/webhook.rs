@@ -63,6 +63,9 @@ struct Shared {
     /// Per-session settings set through the API (for their extra headers).
     settings: Arc<DashMap<String, WebhookSettings>>,
     counters: DashMap<String, Mutex<Counters>>,
+    /// Cluster mode: true while this node may not be sure the outbox file is its own (its lease
+    /// in Redis could not be renewed), as another node may then adopt what it holds.
+    paused: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -109,6 +112,7 @@ impl WebhookDispatcher {
                 outbox,
                 settings,
                 counters: DashMap::new(),
+                paused: tokio::sync::watch::Sender::new(false),
             }),
             workers: DashMap::new(),
             disk_cap_evictions: AtomicU64::new(0),
@@ -153,6 +157,13 @@ impl WebhookDispatcher {
             .clone();
         // notify_one keeps a permit when the worker is busy: no wake-up is lost.
         notify.notify_one();
+    }
+
+    /// Holds every delivery back (true) or lets them go on (false).
+    pub fn pause(&self, paused: bool) {
+        self.shared
+            .paused
+            .send_if_modified(|p| std::mem::replace(p, paused) != paused);
     }
 
     /// Delivery counters per session since start.
@@ -235,6 +246,13 @@ async fn run_worker(shared: Arc<Shared>, session: String, url: String, wake: Arc
                     continue;
                 }
             }
+        }
+        if *shared.paused.borrow() {
+            // What was read ahead may have been adopted by another node meanwhile.
+            ahead.clear();
+            let mut paused = shared.paused.subscribe();
+            let _ = paused.wait_for(|p| !*p).await;
+            continue;
         }
         let pending = ahead.pop_front().expect("refilled above");
         let id = pending.id.clone();

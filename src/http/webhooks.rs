@@ -55,9 +55,23 @@ fn store_error(err: impl std::fmt::Display) -> ApiError {
     ApiError::internal(err.to_string())
 }
 
-fn webhook_answer(state: &AppState, session: &str) -> Json<Value> {
-    let (source, settings) = state.bus.webhook_settings(session);
-    Json(json!({ "success": true, "source": source, "webhook": settings }))
+fn redis_error(err: String) -> ApiError {
+    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, err)
+}
+
+/// The session's webhook as it applies: in cluster mode as Redis holds it (whatever node runs
+/// the session), else as this node does.
+async fn webhook_answer(state: &AppState, session: &str) -> ApiResult<Json<Value>> {
+    let (source, settings) = match &state.cluster {
+        Some(cluster) => {
+            let api = cluster.webhook(session).await.map_err(redis_error)?;
+            state.bus.describe_webhook(session, api)
+        }
+        None => state.bus.webhook_settings(session),
+    };
+    Ok(Json(
+        json!({ "success": true, "source": source, "webhook": settings }),
+    ))
 }
 
 /// The session's webhook as it applies now (source: api, env or none)
@@ -69,8 +83,8 @@ fn webhook_answer(state: &AppState, session: &str) -> Json<Value> {
 pub async fn get_webhook(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
-) -> Json<Value> {
-    webhook_answer(&state, id.as_str())
+) -> ApiResult<Json<Value>> {
+    webhook_answer(&state, id.as_str()).await
 }
 
 /// Set the session's webhook (persisted; wins over <ID>_WEBHOOK_URL and BASE_WEBHOOK_URL)
@@ -91,11 +105,17 @@ pub async fn set_webhook(
         data_types: body.data_types,
     };
     settings.validate().map_err(ApiError::bad_request)?;
+    if let Some(cluster) = &state.cluster {
+        cluster
+            .save_webhook(id.as_str(), Some(&settings))
+            .await
+            .map_err(redis_error)?;
+    }
     state
         .bus
         .set_webhook(id.as_str(), settings)
         .map_err(store_error)?;
-    Ok(webhook_answer(&state, id.as_str()))
+    webhook_answer(&state, id.as_str()).await
 }
 
 /// Clear the session's webhook set by API (the environment's applies again)
@@ -108,7 +128,18 @@ pub async fn clear_webhook(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> ApiResult<Json<Value>> {
-    let cleared = state.bus.clear_webhook(id.as_str()).map_err(store_error)?;
+    // Cluster mode: Redis is where the setting lives; this node's copy follows it.
+    let in_redis = match &state.cluster {
+        Some(cluster) => Some(
+            cluster
+                .save_webhook(id.as_str(), None)
+                .await
+                .map_err(redis_error)?,
+        ),
+        None => None,
+    };
+    let here = state.bus.clear_webhook(id.as_str()).map_err(store_error)?;
+    let cleared = in_redis.unwrap_or(here);
     let (source, settings) = state.bus.webhook_settings(id.as_str());
     Ok(Json(
         json!({ "success": true, "cleared": cleared, "source": source, "webhook": settings }),

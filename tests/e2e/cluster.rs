@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    API_KEY, Daemon, Sim, TempDir, WebhookReceiver, WsClient, eventually, wait_login_on_disk,
+    API_KEY, Daemon, Mode, Sim, TempDir, WebhookReceiver, WsClient, eventually, wait_login_on_disk,
 };
 
 const NODES: usize = 3;
@@ -98,7 +98,8 @@ async fn start_redis(binary: &Path, port: u16) -> Service {
     service
 }
 
-/// A stock nginx, round-robin over the nodes, with a config of its own in `dir`.
+/// A stock nginx, round-robin over the nodes (WebSockets passed on as in
+/// docker-compose.cluster.yml), with a config of its own in `dir`.
 async fn start_nginx(binary: &Path, port: u16, upstreams: &[u16], dir: &Path) -> Service {
     let servers: String = upstreams
         .iter()
@@ -111,8 +112,11 @@ async fn start_nginx(binary: &Path, port: u16, upstreams: &[u16], dir: &Path) ->
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
            fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
            client_max_body_size 20m;\n  upstream gateway {{\n{servers}  }}\n\
+           map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n\
            server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://gateway;\n\
                proxy_http_version 1.1;\n      proxy_read_timeout 120s;\n\
+               proxy_set_header Upgrade $http_upgrade;\n\
+               proxy_set_header Connection $connection_upgrade;\n\
                proxy_next_upstream error timeout;\n    }}\n  }}\n}}\n"
     );
     let conf_path = dir.join("nginx.conf");
@@ -162,6 +166,9 @@ fn node_env(
         "CLUSTER_LEASE_TTL_MS".into(),
         lease_ttl().as_millis().to_string(),
     );
+    // The receiver refuses for a while in the takeover phase: retries stay quick.
+    env.insert("WEBHOOK_RETRY_BASE_MS".into(), "200".into());
+    env.insert("WEBHOOK_RETRY_MAX_MS".into(), "1000".into());
     env
 }
 
@@ -390,19 +397,70 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
     let (status, body) = lb.post("/cluster/drain/nobody", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
-    // SIGKILL one node: its sessions come back on the others from the same profiles, without
-    // a QR, and what their contacts sent meanwhile reaches the webhook.
+    // SIGKILL one node while the webhook receiver refuses: its sessions come back on the others
+    // from the same profiles, without a QR; what its outbox held is delivered by the others,
+    // with the same event ids, and with the webhook set through the API for the session; what
+    // their contacts sent meanwhile reaches the webhook; a WebSocket resumes where it was.
     let victim = 0;
     let victims: BTreeSet<String> = placed
         .iter()
         .filter(|(_, n)| **n == node_id(victim))
         .map(|(s, _)| s.clone())
         .collect();
+    // One of them is stopped before the kill (nobody takes it over): its queue is carried on
+    // by the sweep of the dead node's outbox.
+    let stopped = victims.iter().next().unwrap().clone();
+    let taken: BTreeSet<String> = victims.iter().skip(1).cloned().collect();
+    let watched_taken = taken.iter().next().unwrap().clone();
+    let (status, body) = lb
+        .request(
+            "PUT",
+            &format!("/session/webhook/{watched_taken}"),
+            Some(json!({"url": hook.url, "headers": {"x-tenant": watched_taken}})),
+            Some(API_KEY),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ws = WsClient::connect_with(&lb, &watched_taken, "eventIds=true").await;
     let seen = hook.bodies().len();
+    hook.set_mode(Mode::Fail);
+    for session in &victims {
+        let i: usize = session[1..].parse().unwrap();
+        sim.send(json!({"from": FRIEND, "to": phone(i), "body": format!("queued on {session}")}))
+            .await;
+    }
+    let queued_id = eventually(
+        Duration::from_secs(30),
+        "the queued message on the WebSocket",
+        async || {
+            ws.frames()
+                .into_iter()
+                .find(|f| {
+                    f["dataType"] == "message"
+                        && f["data"]["message"]["body"] == format!("queued on {watched_taken}")
+                })
+                .and_then(|f| f["eventId"].as_str().map(str::to_owned))
+        },
+    )
+    .await;
+    for session in &victims {
+        eventually(
+            Duration::from_secs(30),
+            "the refused message to wait in the outbox",
+            async || {
+                let (_, body) = lb.get(&format!("/session/webhookStatus/{session}")).await;
+                (body["status"]["queueDepth"].as_u64()? > 0).then_some(())
+            },
+        )
+        .await;
+    }
+    let (status, body) = lb.get(&format!("/session/stop/{stopped}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     nodes[victim].kill();
+    hook.set_mode(Mode::Accept);
     // Its browsers die with it (PDEATHSIG); what is sent once their sockets are closed waits
     // for the device, as WhatsApp's server keeps it.
-    for session in &victims {
+    for session in &taken {
         let i: usize = session[1..].parse().unwrap();
         eventually(
             Duration::from_secs(15),
@@ -416,17 +474,42 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
         )
         .await;
     }
-    for session in &victims {
+    for session in &taken {
         let i: usize = session[1..].parse().unwrap();
         sim.send(json!({"from": FRIEND, "to": phone(i), "body": format!("while {session} moved")}))
             .await;
     }
-    let took = wait_moved(&lb, &victims, &node_id(victim)).await;
+    let took = wait_moved(&lb, &taken, &node_id(victim)).await;
     eprintln!(
         "takeover of {} sessions after SIGKILL: {took:?}",
-        victims.len()
+        taken.len()
     );
+    let delivered_by_others = |body: &str| {
+        let bodies = hook.bodies();
+        let at = bodies
+            .iter()
+            .position(|b| b["dataType"] == "message" && b["data"]["message"]["body"] == body)
+            .unwrap();
+        let headers = hook.headers()[at].clone();
+        assert_ne!(headers["x-wagw-node"], node_id(victim), "{body}");
+        headers
+    };
     for session in &victims {
+        let queued = format!("queued on {session}");
+        hook.wait_for(&queued, |b| {
+            b["sessionId"] == session.as_str() && b["data"]["message"]["body"] == queued
+        })
+        .await;
+        let headers = delivered_by_others(&queued);
+        if *session == watched_taken {
+            assert_eq!(headers["webhook-id"], queued_id, "the event keeps its id");
+            assert_eq!(
+                headers["x-tenant"], watched_taken,
+                "the webhook set through the API follows the session"
+            );
+        }
+    }
+    for session in &taken {
         let body = format!("while {session} moved");
         hook.wait_for(&body, |b| {
             b["dataType"] == "message"
@@ -434,18 +517,55 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
                 && b["data"]["message"]["body"] == body
         })
         .await;
-        let (at, _) = hook
-            .bodies()
-            .iter()
-            .enumerate()
-            .find(|(_, b)| b["dataType"] == "message" && b["data"]["message"]["body"] == body)
-            .map(|(at, b)| (at, b.clone()))
-            .unwrap();
-        assert_ne!(hook.headers()[at]["x-wagw-node"], node_id(victim));
+        delivered_by_others(&body);
     }
     assert!(
         qrs_of(&hook, seen, &victims).is_empty(),
         "taken over without a QR"
+    );
+    // The WebSocket resumes on the new owner from an id the dead node gave.
+    let resumed =
+        WsClient::connect_with(&lb, &watched_taken, &format!("lastEventId={queued_id}")).await;
+    let moved_body = format!("while {watched_taken} moved");
+    eventually(
+        Duration::from_secs(30),
+        "the resumed WebSocket",
+        async || {
+            resumed
+                .frames()
+                .into_iter()
+                .find(|f| f["data"]["message"]["body"] == moved_body)
+        },
+    )
+    .await;
+    assert!(
+        !resumed
+            .frames()
+            .iter()
+            .any(|f| f["eventId"] == queued_id.as_str()),
+        "resumed after the given id"
+    );
+    // The stopped session starts again from its profile (on whatever node), without a QR.
+    let (status, body) = lb.get(&format!("/session/start/{stopped}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_moved(&lb, &BTreeSet::from([stopped.clone()]), &node_id(victim)).await;
+    assert!(
+        qrs_of(&hook, seen, &victims).is_empty(),
+        "restarted without a QR"
+    );
+    let mut adopted = 0.0;
+    for node in nodes.iter().filter(|n| n.is_running()) {
+        let (_, _, text) = node.get_raw("/metrics").await;
+        adopted += String::from_utf8(text)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("wagw_cluster_outbox_adopted_total{kind=\"deliveries\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    assert!(
+        adopted >= victims.len() as f64,
+        "/metrics counts adopted deliveries: {adopted}"
     );
     let mut takeovers = 0.0;
     for node in nodes.iter().filter(|n| n.is_running()) {
@@ -459,7 +579,7 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
     }
     assert_eq!(
         takeovers as usize,
-        victims.len(),
+        taken.len(),
         "/metrics counts the takeovers"
     );
     assert_eq!(conflicts(&sim).await, 0, "no device was ever opened twice");

@@ -592,8 +592,13 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn connect(daemon: &Daemon, session: &str) -> Self {
+        Self::connect_with(daemon, session, "").await
+    }
+
+    /// With more query parameters (`eventIds=true`, `lastEventId=...`).
+    pub async fn connect_with(daemon: &Daemon, session: &str, query: &str) -> Self {
         let url = format!(
-            "{}/ws/{session}?apiKey={API_KEY}",
+            "{}/ws/{session}?apiKey={API_KEY}&{query}",
             daemon.base.replacen("http://", "ws://", 1)
         );
         let (mut stream, _) = tokio_tungstenite::connect_async(url)
