@@ -28,6 +28,18 @@ pub fn append(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Replaces `file` with `bytes` atomically (a 0600 temp file renamed over it).
 pub fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(file, bytes, false)
+}
+
+/// Like [`write`], and the new file's mtime is later than the one it replaces, so readers that
+/// compare (inode, mtime, len) always see the change: two writes within one clock tick could
+/// otherwise leave a reused inode, the same coarse mtime and the same length. Callers must
+/// serialise their writes (the temp file's name is fixed).
+pub fn write_newer(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(file, bytes, true)
+}
+
+fn replace(file: &Path, bytes: &[u8], newer: bool) -> std::io::Result<()> {
     let tmp = file.with_extension("tmp");
     {
         let mut handle = std::fs::OpenOptions::new()
@@ -38,6 +50,23 @@ pub fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .open(&tmp)?;
         handle.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         handle.write_all(bytes)?;
+        if newer {
+            let old = match std::fs::metadata(file) {
+                Ok(meta) => Some(meta.modified()?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            if let Some(old) = old {
+                // Growing steps: the file system may keep only µs, ms or whole seconds.
+                let mut step = std::time::Duration::from_nanos(1);
+                while handle.metadata()?.modified()? <= old
+                    && step <= std::time::Duration::from_secs(2)
+                {
+                    handle.set_modified(old + step)?;
+                    step *= 1000;
+                }
+            }
+        }
         handle.sync_all()?;
     }
     std::fs::rename(&tmp, file)
@@ -73,6 +102,23 @@ mod tests {
         write(&keys, b"{}").unwrap();
         assert_eq!(mode(&keys), 0o600);
         assert_eq!(std::fs::read(&keys).unwrap(), b"{}");
+
+        // A file system clock can stand still between two writes; the mtime still moves on.
+        let ahead = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&keys)
+            .unwrap()
+            .set_modified(ahead)
+            .unwrap();
+        write_newer(&keys, b"[]").unwrap();
+        let meta = std::fs::metadata(&keys).unwrap();
+        assert!(
+            meta.modified().unwrap() > ahead,
+            "newer than the file it replaced"
+        );
+        assert_eq!(mode(&keys), 0o600);
+        assert_eq!(std::fs::read(&keys).unwrap(), b"[]");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -15,6 +15,7 @@
 //! last holder did not release it cleanly (it died, or Redis lost its data) waits one TTL more
 //! before launching, by when any earlier holder has stopped by its own deadline.
 
+pub mod flush;
 pub mod forward;
 pub mod lease;
 pub mod outboxes;

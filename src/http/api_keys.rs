@@ -73,8 +73,12 @@ pub async fn create_key(
 #[utoipa::path(get, path = "/apiKeys", tag = "Access",
     responses((status = 200, body = Value, example = json!({"success": true, "result": [{"id": "9f2c41d07a3be816", "sessions": ["s1"], "access": "full", "createdAt": 1764770000000u64}]})),
               (status = 403, body = Value)))]
-pub async fn list_keys(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "success": true, "result": state.keys.list() }))
+pub async fn list_keys(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let keys = state
+        .keys
+        .list()
+        .map_err(|e| ApiError::internal(format!("cannot read the keys: {e}")))?;
+    Ok(Json(json!({ "success": true, "result": keys })))
 }
 
 /// Revoke a scoped API key (admin key only)

@@ -2,8 +2,8 @@
 //! (including its habit of saying "not found" with a 200 and a `message` key).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -256,32 +256,45 @@ pub async fn terminate_session(
     }
 }
 
-fn flushed() -> Json<Value> {
-    Json(json!({ "success": true, "message": "Flush completed successfully" }))
+/// terminateAll / terminateInactive; in cluster mode on every node, each for its own sessions
+/// (the disk is shared: see [`crate::cluster::flush`]).
+async fn flush(
+    state: &AppState,
+    only_inactive: bool,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    match &state.cluster {
+        Some(cluster) => cluster.flush(only_inactive, path, headers).await,
+        None => state.sessions.terminate_many(only_inactive).await,
+    }
+    .map_err(ApiError::internal)?;
+    Ok(Json(
+        json!({ "success": true, "message": "Flush completed successfully" }),
+    ))
 }
 
 /// Terminate every session that is not connected (in memory or on disk)
 #[utoipa::path(get, path = "/session/terminateInactive", tag = "Session",
     responses((status = 200, body = Value, example = json!({"success": true, "message": "Flush completed successfully"})), (status = 500, body = Value)))]
-pub async fn terminate_inactive_sessions(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    state
-        .sessions
-        .terminate_many(true)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(flushed())
+pub async fn terminate_inactive_sessions(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    flush(&state, true, &uri, &headers).await
 }
 
 /// Terminate every session (in memory or on disk)
 #[utoipa::path(get, path = "/session/terminateAll", tag = "Session",
     responses((status = 200, body = Value, example = json!({"success": true, "message": "Flush completed successfully"})), (status = 500, body = Value)))]
-pub async fn terminate_all_sessions(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    state
-        .sessions
-        .terminate_many(false)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(flushed())
+pub async fn terminate_all_sessions(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    flush(&state, false, &uri, &headers).await
 }
 
 /// A screenshot of the session's WhatsApp Web page

@@ -39,12 +39,12 @@ fn phone(i: usize) -> String {
     format!("1555000{i:04}")
 }
 
-fn node_id(i: usize) -> String {
+pub(crate) fn node_id(i: usize) -> String {
     format!("n{i}")
 }
 
 /// An executable on PATH or in the sbin folders (nginx lives in /usr/sbin).
-fn find_binary(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_binary(name: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     path.split(':')
         .map(PathBuf::from)
@@ -53,7 +53,7 @@ fn find_binary(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -62,7 +62,7 @@ fn free_port() -> u16 {
 }
 
 /// A child process killed (and reaped) on drop.
-struct Service(Child);
+pub(crate) struct Service(Child);
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -72,7 +72,7 @@ impl Drop for Service {
 }
 
 /// redis-server on a port, without persistence: a restart loses every key.
-async fn start_redis(binary: &Path, port: u16) -> Service {
+pub(crate) async fn start_redis(binary: &Path, port: u16) -> Service {
     let child = Command::new(binary)
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
@@ -100,7 +100,12 @@ async fn start_redis(binary: &Path, port: u16) -> Service {
 
 /// A stock nginx, round-robin over the nodes (WebSockets passed on as in
 /// docker-compose.cluster.yml), with a config of its own in `dir`.
-async fn start_nginx(binary: &Path, port: u16, upstreams: &[u16], dir: &Path) -> Service {
+pub(crate) async fn start_nginx(
+    binary: &Path,
+    port: u16,
+    upstreams: &[u16],
+    dir: &Path,
+) -> Service {
     let servers: String = upstreams
         .iter()
         .map(|p| format!("    server 127.0.0.1:{p};\n"))
@@ -146,7 +151,7 @@ async fn start_nginx(binary: &Path, port: u16, upstreams: &[u16], dir: &Path) ->
     service
 }
 
-fn node_env(
+pub(crate) fn node_env(
     sim: &Sim,
     hook: &WebhookReceiver,
     sessions: &Path,
@@ -189,7 +194,7 @@ fn owners_in(body: &Value) -> BTreeMap<String, Option<String>> {
 }
 
 /// The session's state on one node, asked so that the node answers itself (no forwarding).
-async fn local_state(node: &Daemon, session: &str) -> Value {
+pub(crate) async fn local_state(node: &Daemon, session: &str) -> Value {
     let response = reqwest::Client::new()
         .get(node.url(&format!("/session/status/{session}")))
         .header("x-api-key", API_KEY)

@@ -8,6 +8,7 @@ mod channel;
 mod chat;
 mod client;
 mod cluster;
+mod cluster_admin;
 mod contact;
 mod dashboard;
 mod demo;
