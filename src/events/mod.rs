@@ -130,17 +130,18 @@ impl EventBus {
     }
 
     /// Stores an event (unless disabled), then wakes its webhook queues and sends it to the
-    /// session's WebSocket subscribers. The event is on disk when this returns.
-    pub fn publish(&self, event: Event) {
+    /// session's WebSocket subscribers. The event is on disk when this returns. False when it
+    /// went nowhere: disabled, nothing takes events, or a message raised before.
+    pub fn publish(&self, event: Event) -> bool {
         if !self.config.callback_enabled(&event.data_type) {
-            return;
+            return false;
         }
         let urls: Vec<String> = self
             .webhook_url(&event.session_id, &event.data_type)
             .into_iter()
             .collect();
         if urls.is_empty() && !self.config.enable_websocket {
-            return;
+            return false;
         }
         let body = serde_json::to_vec(&event).expect("events serialise");
         // A message's event id derives from its WhatsApp id: raised twice, it is stored once.
@@ -164,7 +165,7 @@ impl EventBus {
             ),
             Ok(None) => {
                 tracing::debug!(session = %event.session_id, "message event already raised, not again");
-                return;
+                return false;
             }
             Err(err) => {
                 tracing::error!(session = %event.session_id, data_type = %event.data_type, error = %err,
@@ -186,6 +187,7 @@ impl EventBus {
         if held > self.config.webhook_max_disk_bytes {
             self.enforce_disk_cap();
         }
+        true
     }
 
     /// Where an event of a session goes: the API setting (if it wants that dataType), else the

@@ -428,11 +428,15 @@ impl Session {
             {
                 Ok(Value::Array(messages)) => {
                     for message in messages {
-                        session.ctx.bus.publish(Event::new(
+                        let raised = session.ctx.bus.publish(Event::new(
                             &session.id,
                             "message",
-                            Some(json!({ "message": message })),
+                            Some(json!({ "message": message.clone() })),
                         ));
+                        // As for a live one: its `media` event, and marked seen if so set.
+                        if raised {
+                            session.after_incoming_message(message);
+                        }
                     }
                 }
                 Ok(_) => {}
@@ -462,11 +466,13 @@ impl Session {
                     .call("message.downloadMediaBySerializedId", &json!({ "id": id }))
                     .await
                 {
-                    Ok(media) if !media.is_null() => session.ctx.bus.publish(Event::new(
-                        &session.id,
-                        "media",
-                        Some(json!({ "messageMedia": media, "message": message })),
-                    )),
+                    Ok(media) if !media.is_null() => {
+                        session.ctx.bus.publish(Event::new(
+                            &session.id,
+                            "media",
+                            Some(json!({ "messageMedia": media, "message": message })),
+                        ));
+                    }
                     Ok(_) => {
                         tracing::warn!(session = %session.id, "media of an incoming message was not available")
                     }

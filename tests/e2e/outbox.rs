@@ -778,9 +778,13 @@ async fn messages_the_page_got_before_a_crash_are_raised_after_the_restore() {
     );
     let mut ids = Vec::new();
     for body in ["window 1", "window 2"] {
-        let sent = sim
-            .send(json!({"from": FRIEND, "to": ME, "body": body}))
-            .await;
+        // The second carries media: raised again, it gets its `media` event as a live one does.
+        let message = match body {
+            "window 2" => json!({"from": FRIEND, "to": ME, "caption": body,
+                "media": {"mimetype": "text/plain", "data": "d2luZG93", "filename": "w.txt"}}),
+            _ => json!({"from": FRIEND, "to": ME, "body": body}),
+        };
+        let sent = sim.send(message).await;
         ids.push(sent["id"].as_str().unwrap().to_owned());
     }
     eventually(WAIT, "both delivered to the page", async || {
@@ -831,6 +835,15 @@ async fn messages_the_page_got_before_a_crash_are_raised_after_the_restore() {
         event_ids.iter().all(|id| id.starts_with("evt_m")),
         "{event_ids:?}"
     );
+    let media = hook
+        .until("the media event of the missed message", |ds| {
+            ds.iter()
+                .find(|d| d.body["dataType"] == "media")
+                .map(|d| d.body.clone())
+        })
+        .await;
+    assert_eq!(media["data"]["messageMedia"]["data"], "d2luZG93", "{media}");
+    assert_eq!(media["data"]["message"]["body"], "window 2");
     // A later message flows as usual (the recovery does not block live events).
     sim.send(json!({"from": FRIEND, "to": ME, "body": "after the restore"}))
         .await;
