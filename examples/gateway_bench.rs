@@ -97,16 +97,15 @@ struct Receiver {
 
 async fn hook(State(receiver): State<Receiver>, body: axum::body::Bytes) -> &'static str {
     let now = Instant::now();
-    if let Ok(event) = serde_json::from_slice::<Value>(&body) {
-        if event["dataType"] == "message" {
-            if let Some(text) = event["data"]["message"]["body"].as_str() {
-                receiver
-                    .arrivals
-                    .lock()
-                    .unwrap()
-                    .insert(text.to_owned(), now);
-            }
-        }
+    if let Ok(event) = serde_json::from_slice::<Value>(&body)
+        && event["dataType"] == "message"
+        && let Some(text) = event["data"]["message"]["body"].as_str()
+    {
+        receiver
+            .arrivals
+            .lock()
+            .unwrap()
+            .insert(text.to_owned(), now);
     }
     "{\"success\":true}"
 }

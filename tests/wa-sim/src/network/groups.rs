@@ -184,10 +184,12 @@ impl Network {
     ) -> NetResult<Vec<(String, u16)>> {
         let group = self.group(gid)?.clone();
         let by_admin = group.is_admin(by);
-        let needs_admin = !matches!(
+        // Leaving and asking to join are anyone's; adding is too when members may add.
+        let open_to_members = matches!(
             action,
             ParticipantAction::Leave | ParticipantAction::Request
-        ) && !(action == ParticipantAction::Add && group.member_add_mode);
+        ) || (action == ParticipantAction::Add && group.member_add_mode);
+        let needs_admin = !open_to_members;
         if needs_admin && !by_admin {
             return Err(NetError::Forbidden(format!(
                 "{by} is not an admin of {gid}"
