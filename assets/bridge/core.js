@@ -21,7 +21,7 @@
   // Events that make sense before `ready`; every other one waits for it.
   const LIFECYCLE_EVENTS = new Set([
     'qr', 'code', 'authenticated', 'auth_failure', 'ready', 'change_state', 'disconnected',
-    'loading_screen', '__state', '__auth', '__log',
+    'loading_screen', '__state', '__auth', '__log', '__fault',
   ]);
   const MAX_HELD_EVENTS = 10000;
   const heldEvents = [];
@@ -114,7 +114,7 @@
     } catch (err) {
       // Unlike whatsapp-web.js, say why instead of never becoming ready silently.
       console.error('wa-gateway: event listeners failed', err);
-      wagw.emit('__log', String(err && err.stack || err));
+      wagw.emit('__fault', `event listeners failed: ${String(err && err.stack || err)}`);
     }
   }
 
@@ -138,10 +138,17 @@
   }
 
   async function boot() {
-    // Debug.VERSION is WhatsApp Web's boot signal; its modules may register a moment later.
-    const booted = () =>
-      window.Debug && window.Debug.VERSION && typeof window.require === 'function' &&
-      window.require('WAWebSocketModel') && window.require('WAWebCollections');
+    // Debug.VERSION is WhatsApp Web's boot signal; its modules may register a moment later, and
+    // the collections fill in as their chunks load: listening before Msg and Chat are there
+    // would miss every message of this page's life.
+    const booted = () => {
+      if (!(window.Debug && window.Debug.VERSION && typeof window.require === 'function')) {
+        return false;
+      }
+      const collections = window.require('WAWebCollections');
+      return !!(window.require('WAWebSocketModel') && collections && collections.Msg &&
+        collections.Chat);
+    };
     while (!booted()) {
       await sleep(100);
     }

@@ -376,6 +376,11 @@ impl Session {
                 tracing::debug!(session = %self.id, message = %data.unwrap_or_default(), "bridge");
                 return;
             }
+            // The bridge cannot do its job on this page (its events would be missing).
+            "__fault" => {
+                tracing::error!(session = %self.id, message = %data.unwrap_or_default(), "bridge fault");
+                return;
+            }
             "qr" | "code" => self.linked_now.store(true, Ordering::SeqCst),
             _ => {}
         }
