@@ -188,6 +188,38 @@ impl Store {
     }
 }
 
+/// KEYS epoch; ARGV a new value. The age in ms (Redis' clock) of the epoch mark, set now if it
+/// is missing: a Redis that restarted without its data, or was flushed, has a young one.
+const EPOCH: &str = r"
+local now = redis.call('TIME')
+local now_ms = now[1] * 1000 + math.floor(now[2] / 1000)
+local born = redis.call('GET', KEYS[1])
+if not born then
+  redis.call('SET', KEYS[1], now_ms)
+  return 0
+end
+return now_ms - tonumber(born)
+";
+
+/// How long after Redis lost its data no node's file is taken for gone: every live node has
+/// heartbeaten and renewed its outbox lease again by then (each does every second, and each
+/// Redis call may take up to 2 s).
+const SETTLE: Duration = Duration::from_secs(8);
+
+impl Store {
+    /// How long ago Redis last started afresh (lost or never had our keys).
+    pub async fn epoch_age(&self) -> Result<Duration, String> {
+        let mut conn = self.conn.clone();
+        let script = Script::new(EPOCH);
+        let mut invocation = script.prepare_invoke();
+        invocation.key(keys::EPOCH);
+        let age: i64 = self
+            .call("epoch", invocation.invoke_async(&mut conn))
+            .await?;
+        Ok(Duration::from_millis(age.max(0) as u64))
+    }
+}
+
 /// This node's lease on its own outbox file, taken before the file is opened.
 pub struct OwnOutbox {
     pub value: String,
@@ -294,11 +326,30 @@ impl Cluster {
         }
     }
 
+    /// Whether Redis has held our keys long enough that a node missing from it is gone: right
+    /// after Redis lost its data, every node looks gone and every outbox lease free.
+    async fn redis_settled(&self) -> bool {
+        self.store.epoch_age().await.is_ok_and(|age| age >= SETTLE)
+    }
+
     /// Moves session `id`'s events and queues out of the outbox files of nodes that are gone,
     /// into this node's (it holds the session's lease). Files of live nodes are theirs: those
     /// nodes deliver what they hold.
     pub(super) async fn adopt_queues_of(&self, id: &str) {
+        if !self.redis_settled().await {
+            tracing::info!(
+                session = id,
+                "Redis lost its data a moment ago; queues of gone nodes are moved later"
+            );
+            return;
+        }
+        let Ok(live) = self.store.live_nodes().await else {
+            return;
+        };
         for (node, file) in other_outboxes(&self.sessions_path, &self.config.node_id) {
+            if live.iter().any(|n| n.id == node) {
+                continue;
+            }
             self.with_outbox_of(&node, ADOPTER_PATIENCE, |cluster| {
                 let session = id.to_owned();
                 let file = file.clone();
@@ -315,7 +366,7 @@ impl Cluster {
     /// nobody is about to take (stopped ones) or of sessions this node runs: carry them on here.
     pub(super) async fn sweep_outboxes(&self) {
         let others = other_outboxes(&self.sessions_path, &self.config.node_id);
-        if others.is_empty() {
+        if others.is_empty() || !self.redis_settled().await {
             return;
         }
         let (Ok(wanted), Ok(nodes)) = (self.store.wanted().await, self.store.live_nodes().await)

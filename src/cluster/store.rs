@@ -42,6 +42,8 @@ pub(super) mod keys {
     pub fn outbox(node: &str) -> String {
         format!("wagw:outbox:{node}")
     }
+    /// When Redis started holding our keys (ms, Redis' clock): missing after it lost its data.
+    pub const EPOCH: &str = "wagw:epoch";
     /// A session's webhook settings set through the API (JSON).
     pub fn webhook(id: &str) -> String {
         format!("wagw:webhook:{id}")
