@@ -502,7 +502,9 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
     for session in &victims {
         let queued = format!("queued on {session}");
         hook.wait_for(&queued, |b| {
-            b["sessionId"] == session.as_str() && b["data"]["message"]["body"] == queued
+            b["dataType"] == "message"
+                && b["sessionId"] == session.as_str()
+                && b["data"]["message"]["body"] == queued
         })
         .await;
         let headers = delivered_by_others(&queued);
@@ -701,7 +703,64 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
         "no QR after the outage"
     );
     assert_each_runs_once(&nodes, &ids).await;
+    // Deliveries were held back while the outbox leases could not be renewed; they go on, and
+    // every restarted page raises its messages (its bridge listens once the collections exist).
+    for (i, session) in ids.iter().enumerate() {
+        let body = format!("after the outage to {session}");
+        sim.send(json!({"from": FRIEND, "to": phone(i), "body": body}))
+            .await;
+        let arrived = tokio::time::timeout(
+            Duration::from_secs(30),
+            hook.wait_for(&body, |b| {
+                b["dataType"] == "message" && b["data"]["message"]["body"] == body
+            }),
+        )
+        .await;
+        if arrived.is_err() {
+            explain_missing(&sim, &lb, &hook, &nodes, i).await;
+            panic!("{body} was not delivered");
+        }
+    }
     drop(redis);
+}
+
+/// What a message that reached the simulator but no webhook went through: the simulator's and
+/// the page's view, what the receiver got of the session, and every node's log.
+async fn explain_missing(
+    sim: &Sim,
+    lb: &Daemon,
+    hook: &WebhookReceiver,
+    nodes: &[Daemon],
+    i: usize,
+) {
+    let session = id(i);
+    let (_, account) = sim
+        .control("GET", &format!("accounts/{}", phone(i)), None)
+        .await;
+    let (_, inbox) = sim
+        .control("GET", &format!("accounts/{}/inbox", phone(i)), None)
+        .await;
+    let (_, state) = lb.get(&format!("/session/status/{session}")).await;
+    let (_, fetched) = lb
+        .post(
+            &format!("/chat/fetchMessages/{session}"),
+            json!({"chatId": format!("{FRIEND}@c.us"), "searchOptions": {"limit": 3}}),
+        )
+        .await;
+    let received: Vec<Value> = hook
+        .bodies()
+        .into_iter()
+        .filter(|b| b["sessionId"] == session.as_str())
+        .map(|b| json!([b["dataType"], b["data"]["message"]["body"]]))
+        .collect();
+    eprintln!(
+        "account: {account}\ninbox: {inbox}\nstate: {state}\nfetched: {fetched}\nreceived: {received:?}"
+    );
+    for (n, node) in nodes.iter().enumerate() {
+        for line in node.stdout() {
+            eprintln!("n{n}: {line}");
+        }
+    }
 }
 
 /// The lease primitives against a real redis-server: one holder at a time, fencing tokens that

@@ -75,6 +75,17 @@ async fn create_key(node: &Daemon, session: &str) -> (String, String) {
     )
 }
 
+/// `GET /session/status/{session}` on one node with a scoped key.
+async fn status_with_key(node: &Daemon, session: &str, key: &str) -> (StatusCode, Value) {
+    node.request(
+        "GET",
+        &format!("/session/status/{session}"),
+        None,
+        Some(key),
+    )
+    .await
+}
+
 async fn key_ids(node: &Daemon) -> BTreeSet<String> {
     let (status, body) = node.get("/apiKeys").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -135,25 +146,11 @@ async fn keys_are_shared_live_and_flushes_are_cluster_wide() {
     // --- Scoped keys: created on n0, used through n1, revoked on n2: refused everywhere at once.
     let (secret, key_id) = create_key(&nodes[0], &linked[0]).await;
     for node in &nodes {
-        let (status, body) = node
-            .request(
-                "GET",
-                &format!("/session/status/{}", linked[0]),
-                None,
-                Some(&secret),
-            )
-            .await;
+        let (status, body) = status_with_key(node, &linked[0], &secret).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["state"], "CONNECTED", "{body}");
     }
-    let (status, body) = nodes[1]
-        .request(
-            "GET",
-            &format!("/session/status/{}", linked[1]),
-            None,
-            Some(&secret),
-        )
-        .await;
+    let (status, body) = status_with_key(&nodes[1], &linked[1], &secret).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -166,14 +163,7 @@ async fn keys_are_shared_live_and_flushes_are_cluster_wide() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     for node in &nodes {
-        let (status, body) = node
-            .request(
-                "GET",
-                &format!("/session/status/{}", linked[0]),
-                None,
-                Some(&secret),
-            )
-            .await;
+        let (status, body) = status_with_key(node, &linked[0], &secret).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert_eq!(
             body,
