@@ -367,6 +367,14 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
             "{sent:?}"
         );
     }
+    // Every operation of a session, asked of a node that does not run it, is answered by the
+    // node that does: none of the routes misses the forwarding.
+    let asked = every_operation_answered_by_its_owner(&nodes, &ids[0], &placed[&ids[0]]).await;
+    eprintln!("{asked} session operations answered by their owner through another node");
+    assert!(
+        asked > 140,
+        "the document lists the session operations: {asked}"
+    );
     // A WebSocket opened on a node that does not run the session gets its events (the node
     // joins it to the owner's).
     let watched = &ids[0];
@@ -722,6 +730,75 @@ async fn three_nodes_place_forward_take_over_drain_and_survive_a_redis_restart()
         }
     }
     drop(redis);
+}
+
+/// Operations the sweep below leaves out: they end or restart the session, or change its
+/// profile (the start places a session, and is tested above).
+const NOT_SWEPT: [&str; 6] = [
+    "/session/start/",
+    "/session/stop/",
+    "/session/restart/",
+    "/session/terminate/",
+    "/client/deleteProfilePicture/",
+    "/client/resetState/",
+];
+
+/// Sends every operation of the OpenAPI document that has a `{sessionId}` (but those of
+/// [`NOT_SWEPT`]) with an empty JSON body to a node other than `owner`, and checks that the
+/// owner answered, without a gateway error. Answers how many were asked.
+async fn every_operation_answered_by_its_owner(
+    nodes: &[Daemon],
+    session: &str,
+    owner: &str,
+) -> usize {
+    // The document the daemon serves, as tests/openapi.rs keeps it in step with the routes.
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/snapshots/openapi.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let caller = nodes
+        .iter()
+        .enumerate()
+        .find(|(i, _)| node_id(*i) != owner)
+        .map(|(_, n)| n)
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut asked = 0;
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        if !path.contains("{sessionId}") || NOT_SWEPT.iter().any(|p| path.starts_with(p)) {
+            continue;
+        }
+        for method in operations.as_object().unwrap().keys() {
+            let url = caller.url(&path.replace("{sessionId}", session));
+            let answer = http
+                .request(method.to_uppercase().parse().unwrap(), url)
+                .header("x-api-key", API_KEY)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            assert!(
+                !matches!(status, 502..=504),
+                "{method} {path}: {status} {:?}",
+                answer.text().await
+            );
+            assert_eq!(
+                answer
+                    .headers()
+                    .get("x-wagw-node")
+                    .and_then(|v| v.to_str().ok()),
+                Some(owner),
+                "{method} {path} is answered by the node that runs the session"
+            );
+            asked += 1;
+        }
+    }
+    asked
 }
 
 /// What a message that reached the simulator but no webhook went through: the simulator's and
