@@ -511,6 +511,38 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn held_back_deliveries_wait_and_an_adopted_queue_goes_out_from_here() {
+        let (url, seen) = receiver(200, &[]).await;
+        let (bus, dir) = test_bus(&url, &[]);
+        bus.pause_deliveries(true);
+        bus.publish(Event::new("s1", "ready", None));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(seen.lock().unwrap().is_empty(), "held back while paused");
+        bus.pause_deliveries(false);
+        until("the held delivery", || {
+            (seen.lock().unwrap().len() == 1).then_some(())
+        })
+        .await;
+        // A gone node's queue of session s2 moves in and is delivered from here.
+        let gone_dir = dir.join("outbox-gone");
+        let gone = Outbox::open_for(&gone_dir, Some("gone")).unwrap();
+        let body = br#"{"dataType":"message_ack","sessionId":"s2"}"#;
+        gone.append("s2", "message_ack", None, body, std::slice::from_ref(&url))
+            .unwrap();
+        drop(gone);
+        let adopted = bus
+            .adopt_session(&gone_dir.join(outbox::FILE_NAME), "gone", "s2")
+            .unwrap();
+        assert_eq!((adopted.events, adopted.deliveries), (1, 1));
+        let delivered = until("the adopted delivery", || {
+            seen.lock().unwrap().get(1).map(|(_, b)| b.clone())
+        })
+        .await;
+        assert_eq!(delivered["sessionId"], "s2");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn max_retries_caps_retrying_into_a_dead_letter() {
         let (url, seen) = receiver(503, &[]).await;
         let (bus, dir) = test_bus(&url, &[("WEBHOOK_MAX_RETRIES", "2")]);
