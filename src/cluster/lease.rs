@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use redis::Script;
-
 use super::store::{Store, keys};
 
 /// KEYS lease, fence, released; ARGV node, ttl ms. Answers {0} when held by someone, else
@@ -64,8 +62,9 @@ pub enum Renewal {
     Lost,
 }
 
-fn ms(d: Duration) -> u64 {
-    d.as_millis() as u64
+/// A TTL as a script argument (milliseconds).
+pub(super) fn ms(d: Duration) -> String {
+    d.as_millis().to_string()
 }
 
 /// The node id in a lease value `<node>:<token>`.
@@ -75,17 +74,13 @@ pub fn holder(value: &str) -> &str {
 
 impl Store {
     pub async fn acquire(&self, id: &str, node: &str, ttl: Duration) -> Result<Acquired, String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(ACQUIRE);
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(keys::lease(id))
-            .key(keys::fence(id))
-            .key(keys::released(id))
-            .arg(node)
-            .arg(ms(ttl));
         let (code, value): (u8, String) = self
-            .call("acquire", invocation.invoke_async(&mut conn))
+            .run(
+                "acquire",
+                ACQUIRE,
+                &[keys::lease(id), keys::fence(id), keys::released(id)],
+                &[node.to_owned(), ms(ttl)],
+            )
             .await?;
         Ok(match code {
             0 => Acquired::Taken,
@@ -97,18 +92,17 @@ impl Store {
     }
 
     pub async fn renew(&self, id: &str, value: &str, ttl: Duration) -> Result<Renewal, String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(RENEW);
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(keys::lease(id))
-            .key(keys::released(id))
-            .key(keys::SESSIONS)
-            .arg(value)
-            .arg(ms(ttl))
-            .arg(id);
         let code: u8 = self
-            .call("renew", invocation.invoke_async(&mut conn))
+            .run(
+                "renew",
+                RENEW,
+                &[
+                    keys::lease(id),
+                    keys::released(id),
+                    keys::SESSIONS.to_owned(),
+                ],
+                &[value.to_owned(), ms(ttl), id.to_owned()],
+            )
             .await?;
         Ok(match code {
             1 => Renewal::Extended,
@@ -120,19 +114,19 @@ impl Store {
     /// Releases our holding (after the browser is closed); `forget` also drops the session from
     /// the sessions that should run (a stop or terminate, not a handoff).
     pub async fn release(&self, id: &str, value: &str, forget: bool) -> Result<(), String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(RELEASE);
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(keys::lease(id))
-            .key(keys::released(id))
-            .key(keys::SESSIONS)
-            .arg(value)
-            .arg(if forget { "1" } else { "0" })
-            .arg(id);
-        self.call("release", invocation.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        let forget = if forget { "1" } else { "0" };
+        self.run::<i64>(
+            "release",
+            RELEASE,
+            &[
+                keys::lease(id),
+                keys::released(id),
+                keys::SESSIONS.to_owned(),
+            ],
+            &[value.to_owned(), forget.to_owned(), id.to_owned()],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The node holding the session's lease, if any.

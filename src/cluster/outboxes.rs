@@ -15,9 +15,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use redis::Script;
-
 use super::Cluster;
+use super::lease::ms;
 use super::store::{Store, keys};
 use crate::events::outbox::FILE_NAME;
 use crate::events::settings::WebhookSettings;
@@ -46,6 +45,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// KEYS lease; ARGV former value, new value, ttl ms. Replaces exactly that former holding.
+const TAKE_OVER: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+";
+
 impl Store {
     /// Takes the lease on `node`'s outbox file if nobody holds it; answers the holder otherwise.
     pub async fn claim_outbox(
@@ -63,7 +71,7 @@ impl Store {
                     .arg(value)
                     .arg("NX")
                     .arg("PX")
-                    .arg(ttl.as_millis() as u64)
+                    .arg(ms(ttl))
                     .query_async(&mut conn),
             )
             .await?;
@@ -90,20 +98,13 @@ impl Store {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(
-            r"if redis.call('GET', KEYS[1]) == ARGV[1] then
-                redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
-              return 0",
-        );
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(keys::outbox(node))
-            .arg(former)
-            .arg(value)
-            .arg(ttl.as_millis() as u64);
         let done: i64 = self
-            .call("take outbox", invocation.invoke_async(&mut conn))
+            .run(
+                "take outbox",
+                TAKE_OVER,
+                &[keys::outbox(node)],
+                &[former.to_owned(), value.to_owned(), ms(ttl)],
+            )
             .await?;
         Ok(done == 1)
     }
@@ -115,27 +116,26 @@ impl Store {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(RENEW);
-        let mut invocation = script.prepare_invoke();
-        invocation
-            .key(keys::outbox(node))
-            .arg(value)
-            .arg(ttl.as_millis() as u64);
         let code: i64 = self
-            .call("renew outbox", invocation.invoke_async(&mut conn))
+            .run(
+                "renew outbox",
+                RENEW,
+                &[keys::outbox(node)],
+                &[value.to_owned(), ms(ttl)],
+            )
             .await?;
         Ok(code != 0)
     }
 
     pub async fn release_outbox(&self, node: &str, value: &str) -> Result<(), String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(RELEASE);
-        let mut invocation = script.prepare_invoke();
-        invocation.key(keys::outbox(node)).arg(value);
-        self.call("release outbox", invocation.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run::<i64>(
+            "release outbox",
+            RELEASE,
+            &[keys::outbox(node)],
+            &[value.to_owned()],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The session's webhook settings set through the API.
@@ -188,8 +188,8 @@ impl Store {
     }
 }
 
-/// KEYS epoch; ARGV a new value. The age in ms (Redis' clock) of the epoch mark, set now if it
-/// is missing: a Redis that restarted without its data, or was flushed, has a young one.
+/// KEYS epoch. The age in ms (Redis' clock) of the epoch mark, set now if it is missing: a
+/// Redis that restarted without its data, or was flushed, has a young one.
 const EPOCH: &str = r"
 local now = redis.call('TIME')
 local now_ms = now[1] * 1000 + math.floor(now[2] / 1000)
@@ -209,12 +209,8 @@ const SETTLE: Duration = Duration::from_secs(8);
 impl Store {
     /// How long ago Redis last started afresh (lost or never had our keys).
     pub async fn epoch_age(&self) -> Result<Duration, String> {
-        let mut conn = self.conn.clone();
-        let script = Script::new(EPOCH);
-        let mut invocation = script.prepare_invoke();
-        invocation.key(keys::EPOCH);
         let age: i64 = self
-            .call("epoch", invocation.invoke_async(&mut conn))
+            .run("epoch", EPOCH, &[keys::EPOCH.to_owned()], &[])
             .await?;
         Ok(Duration::from_millis(age.max(0) as u64))
     }

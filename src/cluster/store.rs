@@ -76,6 +76,26 @@ impl Store {
         }
     }
 
+    /// Runs a Lua script (by its SHA, loaded on first use) with string keys and arguments.
+    pub(super) async fn run<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        code: &str,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<T, String> {
+        let mut conn = self.conn.clone();
+        let script = redis::Script::new(code);
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(key);
+        }
+        for arg in args {
+            invocation.arg(arg);
+        }
+        self.call(what, invocation.invoke_async(&mut conn)).await
+    }
+
     /// Runs one call under [`CALL_TIMEOUT`].
     pub(super) async fn call<T>(
         &self,
